@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` (the main job) and `make test` (the test suite).
+# Both create .venv on first use; the stamp file makes a second call install nothing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install clean-venv
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt requirements-offline.txt scripts/install_offline_data.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps -r requirements-offline.txt
+	bash scripts/install_offline_data.sh
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m upsamplelab.analysis.overlap
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,33 @@
+"""Textbook views of transposed convolution as exact, readable NumPy references.
+
+Each function computes the same thing as a fast PyTorch operator, the way a textbook explains it; the test suite
+holds the PyTorch paths to them (as stylegan3's ``impl='ref'`` ops do).
+
+- ``conv_transpose_output_size``: O = (I-1)S - 2P + D(K-1) + output_padding + 1
+- ``conv_transpose2d_scatter``: each input cell paints a scaled kernel
+- ``conv2d_matrix`` / ``conv_transpose2d_matrix``: the convolution matrix and its transpose
+- ``conv_transpose2d_zero_insertion``: zero insertion + stride-1 conv with the flipped kernel
+- ``pixel_shuffle_reference`` / ``pixel_unshuffle_reference``: reshape + transpose
+- ``bilinear_kernel``: FCN's bilinear initialisation
+- ``overlap_map`` / ``is_checkerboard_free``: Odena et al.'s uneven-overlap analysis
+"""
+from .bilinear import bilinear_kernel
+from .matrix import conv2d_matrix, conv_transpose2d_matrix
+from .output_size import conv_transpose_output_size
+from .overlap import is_checkerboard_free, overlap_map
+from .pixel_shuffle import pixel_shuffle_reference, pixel_unshuffle_reference
+from .scatter import conv_transpose2d_scatter
+from .zero_insertion import conv_transpose2d_zero_insertion
+
+__all__ = [
+    "bilinear_kernel",
+    "conv2d_matrix",
+    "conv_transpose2d_matrix",
+    "conv_transpose2d_scatter",
+    "conv_transpose2d_zero_insertion",
+    "conv_transpose_output_size",
+    "is_checkerboard_free",
+    "overlap_map",
+    "pixel_shuffle_reference",
+    "pixel_unshuffle_reference",
+]
