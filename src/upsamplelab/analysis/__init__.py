@@ -1,0 +1,1 @@
+"""Figures and diagnostics about upsampling artifacts; each module is a command (``python -m ...``)."""

@@ -1,0 +1,25 @@
+"""The upsampler library: ``build_upsampler(name, in_channels, out_channels, scale_factor=2, **overrides)``.
+
+``list_upsamplers()`` names every registered variant; ``upsampler_info(name)`` describes one.  Importing the
+architecture files below registers their variants.
+"""
+from . import transposed_conv, resize_conv, pixel_shuffle  # noqa: F401,I001  (registration order = listing order)
+from .base import Upsampler, WeightInit
+from .pixel_shuffle import PixelShuffleUpsampler, icnr_
+from .registry import UpsamplerInfo, build_upsampler, list_upsamplers, register_upsampler, upsampler_info
+from .resize_conv import ResizeConvUpsampler
+from .transposed_conv import TransposedConvUpsampler
+
+__all__ = [
+    "PixelShuffleUpsampler",
+    "ResizeConvUpsampler",
+    "TransposedConvUpsampler",
+    "Upsampler",
+    "UpsamplerInfo",
+    "WeightInit",
+    "build_upsampler",
+    "icnr_",
+    "list_upsamplers",
+    "register_upsampler",
+    "upsampler_info",
+]
