@@ -1,0 +1,30 @@
+"""Hydra plumbing shared by the train and eval entry points."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pytorch_lightning as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def instantiate_callbacks(cfg: Optional[DictConfig]) -> list[pl.Callback]:
+    """Every entry of the ``callbacks`` group that has a ``_target_``."""
+    return [instantiate(c) for c in (cfg or {}).values() if isinstance(c, DictConfig) and "_target_" in c]
+
+
+def instantiate_loggers(cfg: Optional[DictConfig]) -> list | bool:
+    """Every entry of the ``logger`` group; ``False`` (no logger) when there is none."""
+    loggers = [instantiate(c) for c in (cfg or {}).values() if isinstance(c, DictConfig) and "_target_" in c]
+    return loggers or False
+
+
+def resolve_ckpt_path(ckpt_path: Optional[str], trainer: pl.Trainer) -> Optional[str]:
+    """``"last"`` means ``<run dir>/checkpoints/last.ckpt`` (None when it does not exist yet: a fresh start)."""
+    if ckpt_path != "last":
+        return ckpt_path
+    last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+    return str(last) if last.exists() else None

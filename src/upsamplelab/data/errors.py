@@ -1,0 +1,31 @@
+"""The error raised when a dataset is absent and cannot be downloaded, and the helpers that raise it."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Callable, TypeVar
+from urllib.error import URLError
+
+T = TypeVar("T")
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A dataset is not on disk and was not (or could not be) downloaded; the message says how to get it."""
+
+
+def package_data_dir(package: str, *parts: str) -> Path:
+    """A data folder inside an installed package, found without importing it (a missing package gives a path
+    that does not exist, so the caller's "how to get it" message applies)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return Path(f"<package {package} is not installed>")
+    return Path(spec.submodule_search_locations[0], *parts)
+
+
+def torchvision_or_raise(make: Callable[[], T], what: str, how_to_get: str) -> T:
+    """``make()`` (a torchvision dataset constructor); its "not found" or download failure becomes a
+    DatasetUnavailableError that says ``how_to_get``."""
+    try:
+        return make()
+    except (RuntimeError, OSError, URLError) as err:
+        raise DatasetUnavailableError(f"{what} is not available ({err}). {how_to_get}") from err

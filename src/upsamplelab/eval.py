@@ -1,0 +1,67 @@
+"""Evaluate a checkpoint: ``python -m upsamplelab.eval ckpt_path=...`` (console script ``upsamplelab-eval``).
+
+The data, model and upsampler are those of the run that wrote the checkpoint (its ``.hydra/config.yaml``, found
+next to ``checkpoints/``), so the path alone is enough; ``data.*`` / ``model.*`` overrides on the command line
+still apply on top.  Runs validation and test and returns their metrics.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from .config import CONFIG_DIR, instantiate_loggers
+
+RUN_KEYS = ("data", "model", "upsampler", "seed")
+
+
+def run_config_of(ckpt_path: Path) -> DictConfig | None:
+    """The ``.hydra/config.yaml`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``, if any."""
+    path = ckpt_path.resolve().parent.parent / ".hydra" / "config.yaml"
+    return OmegaConf.load(path) if path.exists() else None
+
+
+def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str]) -> DictConfig:
+    """Replace data/model/upsampler/seed by the run's, then re-apply command-line ``data.*``/``model.*`` overrides."""
+    with open_dict(cfg):
+        for key in RUN_KEYS:
+            if key in run_cfg:
+                cfg[key] = run_cfg[key]
+        mine = [o.lstrip("+") for o in overrides if o.lstrip("+").split(".")[0] in ("data", "model")]
+        cfg.merge_with(OmegaConf.from_dotlist(mine))
+    return cfg
+
+
+def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
+    ckpt_path = Path(cfg.ckpt_path)
+    if not ckpt_path.is_file():
+        raise FileNotFoundError(f"ckpt_path={cfg.ckpt_path} does not exist")
+    run_cfg = run_config_of(ckpt_path)
+    if run_cfg is not None:
+        cfg = adopt_run_config(cfg, run_cfg, list(overrides))
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    model.check_data(datamodule)
+    trainer: pl.Trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")), callbacks=[])
+    metrics: dict[str, Any] = {}
+    for run in (trainer.validate, trainer.test):
+        for result in run(model, datamodule=datamodule, ckpt_path=str(ckpt_path), weights_only=False):
+            metrics |= result
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
+def main(cfg: DictConfig) -> None:
+    metrics = evaluate(cfg, HydraConfig.get().overrides.task)
+    for key, value in sorted(metrics.items()):
+        print(f"{key:>20s}  {value:.6g}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""What the three LightningModules share: optimiser partials, the run directory, grids, memory format."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+
+from .grids import save_grid
+
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+
+
+class UpsampleLabModule(pl.LightningModule):
+    """Base class: ``monitor``/``monitor_mode`` name the metric the best checkpoint is chosen by.
+
+    ``channels_last`` converts the networks and every batch to ``torch.channels_last`` (faster convolutions on
+    GPUs with tensor cores and, for resize-conv, on CPU).
+    """
+
+    monitor: str
+    monitor_mode: str
+
+    def __init__(self, monitor: str, monitor_mode: str, channels_last: bool = False) -> None:
+        super().__init__()
+        if monitor_mode not in ("min", "max"):
+            raise ValueError(f"monitor_mode must be one of ['min', 'max'], got {monitor_mode!r}")
+        self.monitor, self.monitor_mode, self.channels_last = monitor, monitor_mode, channels_last
+
+    def setup(self, stage: str) -> None:
+        if self.channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        if self.channels_last:
+            return [b.contiguous(memory_format=torch.channels_last) if b.dim() == 4 else b for b in batch]
+        return batch
+
+    @property
+    def run_dir(self) -> Path:
+        """The Trainer's ``default_root_dir`` (Hydra's run directory when started from ``upsamplelab.train``)."""
+        return Path(self.trainer.default_root_dir)
+
+    def save_epoch_grid(self, rows: list[Tensor], kind: str) -> Optional[Path]:
+        """Write ``rows`` (each (n, C, H, W) in [-1, 1]) as ``<run_dir>/<kind>/epoch_XXX.png`` on rank 0."""
+        if self.trainer.sanity_checking or not self.trainer.is_global_zero:
+            return None
+        path = self.run_dir / kind / f"epoch_{self.current_epoch:03d}.png"
+        save_grid(rows, path)
+        return path
+
+    def check_data(self, datamodule) -> None:
+        """Raise ValueError naming the config keys when the data does not fit the networks (before training)."""

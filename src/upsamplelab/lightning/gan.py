@@ -1,0 +1,90 @@
+"""GAN training with manual optimisation: the non-saturating loss of Goodfellow et al. (2014).
+
+Per step: the discriminator minimises BCE(D(x), 1) + BCE(D(G(z)), 0); then the generator minimises
+BCE(D(G(z)), 1) (the non-saturating form).  Adam lr 2e-4, betas (0.5, 0.999) as in DCGAN (Radford et al. 2016).
+A fixed noise batch gives comparable sample grids across epochs.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .base import OptimizerFactory, UpsampleLabModule
+
+
+class GANModule(UpsampleLabModule):
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, optimizer_g: OptimizerFactory,
+                 optimizer_d: OptimizerFactory, grid_size: int = 64, noise_seed: int = 1234,
+                 monitor: str = "val/d_loss", monitor_mode: str = "max", channels_last: bool = False) -> None:
+        """``monitor`` defaults to the held-out discriminator loss (higher: D separates reals from fakes less
+        well), a weak proxy until a sample-quality metric is configured."""
+        super().__init__(monitor, monitor_mode, channels_last)
+        self.automatic_optimization = False
+        self.generator, self.discriminator = generator, discriminator
+        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
+        self.noise_seed = noise_seed
+        fixed = generator.sample_noise(grid_size, torch.Generator().manual_seed(noise_seed))
+        self.register_buffer("fixed_noise", fixed, persistent=False)
+
+    def check_data(self, datamodule) -> None:
+        for key, net in (("generator", self.generator), ("discriminator", self.discriminator)):
+            if net.image_size != datamodule.image_size:
+                raise ValueError(f"model.{key}.image_size={net.image_size} but data.image_size="
+                                 f"{datamodule.image_size}: the generator must produce images of the data's size")
+            if net.channels != datamodule.channels:
+                raise ValueError(f"model.{key}.channels={net.channels} but data.channels={datamodule.channels}")
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.generator(z)
+
+    def configure_optimizers(self):
+        return [self.optimizer_g(self.generator.parameters()), self.optimizer_d(self.discriminator.parameters())]
+
+    def _losses(self, real: Tensor, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(d_loss, g_loss, fake) with D scored on detached fakes and G on the same fakes."""
+        fake = self.generator(z)
+        d_real, d_fake = self.discriminator(real), self.discriminator(fake.detach())
+        d_loss = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
+                  + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+        return d_loss, fake, d_real
+
+    def training_step(self, batch, batch_idx: int) -> None:
+        real = batch[0]
+        opt_g, opt_d = self.optimizers()
+        z = self.generator.sample_noise(real.shape[0], device=real.device)
+        d_loss, fake, d_real = self._losses(real, z)
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+
+        d_on_fake = self.discriminator(fake)
+        g_loss = F.binary_cross_entropy_with_logits(d_on_fake, torch.ones_like(d_on_fake))
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        opt_g.step()
+        self.log_dict({"train/d_loss": d_loss, "train/g_loss": g_loss,
+                       "train/d_real": torch.sigmoid(d_real).mean(), "train/d_fake": torch.sigmoid(d_on_fake).mean()},
+                      prog_bar=True)
+
+    def _evaluate(self, batch, batch_idx: int, stage: str) -> None:
+        """Losses on held-out reals vs fakes from noise seeded by the batch index, so the numbers are repeatable."""
+        real = batch[0]
+        g = torch.Generator().manual_seed(self.noise_seed + 1 + batch_idx)
+        z = self.generator.sample_noise(real.shape[0], g).to(real.device)
+        d_loss, fake, _ = self._losses(real, z)
+        d_fake = self.discriminator(fake)
+        g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+        self.log_dict({f"{stage}/d_loss": d_loss, f"{stage}/g_loss": g_loss}, batch_size=real.shape[0])
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "val")
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        with torch.no_grad():
+            samples = self.generator(self.fixed_noise)
+        n = int(self.fixed_noise.shape[0] ** 0.5) or 1
+        self.save_epoch_grid([samples[i * n:(i + 1) * n] for i in range(n)], "samples")

@@ -1,0 +1,51 @@
+"""Train a model: ``python -m upsamplelab.train [overrides]`` (console script ``upsamplelab-train``).
+
+seed -> instantiate data, model, callbacks, loggers, trainer -> fit (resumable) -> test with the best checkpoint.
+Returns the metrics so a Hydra sweeper can optimise one of them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from .config import CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path
+from .summary import print_summary
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    model.check_data(datamodule)
+    trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=instantiate_callbacks(cfg.get("callbacks")),
+                                      logger=instantiate_loggers(cfg.get("logger")))
+    if cfg.extras.get("print_summary") and trainer.is_global_zero:
+        print_summary(cfg, model, datamodule, trainer)
+
+    if cfg.get("train"):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resolve_ckpt_path(cfg.get("ckpt_path"), trainer))
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+
+    if cfg.get("test"):
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=False)
+        metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
+    if trainer.is_global_zero:
+        print(f"run directory: {Path(trainer.default_root_dir).resolve()}")
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    metrics = train(cfg)
+    monitor = cfg.model.get("monitor")
+    return metrics.get(monitor) if monitor else None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Shared fixtures: Hydra configs composed like the CLI would, made small enough for CPU tests."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict, read_write
+
+from upsamplelab.config import CONFIG_DIR
+
+REPO = CONFIG_DIR.parent
+os.environ.setdefault("PROJECT_ROOT", str(REPO))
+
+
+def compose_config(tmp_path: Path, overrides: list[str], config_name: str = "train") -> DictConfig:
+    """Compose ``config_name`` with ``overrides``; CPU, no summary, outputs under ``tmp_path``."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+    with read_write(cfg.hydra.runtime):
+        cfg.hydra.runtime.output_dir = str(tmp_path)
+    HydraConfig().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(tmp_path)
+        cfg.trainer.accelerator = "cpu"
+        cfg.extras.print_summary = False
+        if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
+            del cfg.callbacks.progress_bar
+    return cfg
+
+
+@pytest.fixture
+def make_cfg(tmp_path):
+    """``make_cfg(*overrides, config_name="train")`` -> a composed config writing into ``tmp_path``."""
+    def make(*overrides: str, config_name: str = "train") -> DictConfig:
+        return compose_config(tmp_path, list(overrides), config_name)
+
+    yield make
+    GlobalHydra.instance().clear()
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run ``python -m <module> <args>`` in a subprocess from the repo root; returns the CompletedProcess."""
+    import subprocess
+
+    def run(module: str, *args: str, timeout: float = 300, check: bool = True):
+        env = dict(os.environ, PROJECT_ROOT=str(REPO), HYDRA_FULL_ERROR="1", PYTHONUNBUFFERED="1")
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\nSTDERR:\n{proc.stderr[-4000:]}")
+        return proc
+
+    return run
