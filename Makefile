@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt requirements-offline.txt scripts/instal
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m upsamplelab.analysis.overlap
+	$(PY) -m upsamplelab.train experiment=dcgan_fashion_mnist
 
 test: $(STAMP)
 	$(PY) -m pytest -q

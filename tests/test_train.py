@@ -96,3 +96,21 @@ def test_ddp_spawn_two_cpu_processes(make_cfg, tmp_path):
     assert (tmp_path / "checkpoints" / "last.ckpt").exists()
     steps = column(read_metrics(tmp_path), "step")
     assert max(steps) >= 3
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["model=unet", "data=fashion_seg", "data.image_size=28", "model.net.depth=5"],
+     r"data.image_size=28 is not divisible by 2\*\*model.net.depth = 32 \(model.net.depth=5\)"),
+    (["model=dcgan", "data=digits", "model.generator.image_size=64", "model.discriminator.image_size=64"],
+     r"model.generator.image_size=64 but data.image_size=32"),
+    (["model=dcgan", "data=digits", "model.generator.channels=3"], r"model.generator.channels=3 but data.channels=1"),
+    (["model=autoencoder", "data=digits", "model.net.channels=3"], r"model.net.channels=3 but data.channels=1"),
+    (["model=unet", "data=shapes", "model.num_classes=5", "model.net.num_classes=5"],
+     r"model.num_classes=5 but data.num_classes=4"),
+    (["model=unet", "data=digits"], r"pick a segmentation dataset"),
+])
+def test_incompatible_config_fails_before_training(make_cfg, tmp_path, overrides, message):
+    cfg = make_cfg(*overrides, "trainer.max_epochs=1")
+    with pytest.raises(ValueError, match=message):
+        train(cfg)
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "metrics.csv").exists()

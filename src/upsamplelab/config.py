@@ -1,6 +1,8 @@
 """Hydra plumbing shared by the train and eval entry points."""
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -28,3 +30,22 @@ def resolve_ckpt_path(ckpt_path: Optional[str], trainer: pl.Trainer) -> Optional
         return ckpt_path
     last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
     return str(last) if last.exists() else None
+
+
+KNOWN_NOISE = (
+    r".*isinstance\(treespec, LeafSpec\)",                    # Lightning's own use of a torch deprecation
+    r"You have overridden `on_after_batch_transfer`",         # intended: the modules convert memory format there
+    r"Experiment logs directory .* exists and is not empty",  # the run directory already holds Hydra's .hydra/
+)
+
+
+class _DropAdvertisement(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Tip: For seamless cloud logging" not in record.getMessage()
+
+
+def silence_library_noise() -> None:
+    """Hide the library messages every run would print that say nothing about this run (listed in KNOWN_NOISE)."""
+    for pattern in KNOWN_NOISE:
+        warnings.filterwarnings("ignore", message=pattern)
+    logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropAdvertisement())

@@ -15,7 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from .config import CONFIG_DIR, instantiate_loggers
+from .config import CONFIG_DIR, instantiate_loggers, silence_library_noise
 
 RUN_KEYS = ("data", "model", "upsampler", "seed")
 
@@ -58,6 +58,7 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
+    silence_library_noise()
     metrics = evaluate(cfg, HydraConfig.get().overrides.task)
     for key, value in sorted(metrics.items()):
         print(f"{key:>20s}  {value:.6g}")

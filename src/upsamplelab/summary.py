@@ -1,6 +1,8 @@
 """The one-screen summary printed when a run starts: what is trained, with what, where the outputs go."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytorch_lightning as pl
 from omegaconf import DictConfig
 from rich.console import Console
@@ -38,3 +40,21 @@ def run_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, trainer:
 
 def print_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, trainer: pl.Trainer) -> None:
     Console().print(run_summary(cfg, model, datamodule, trainer))
+
+
+def run_outputs(run_dir: Path) -> list[tuple[str, Path]]:
+    """What a finished run left behind: checkpoints, the metrics table, the newest image grid of each kind."""
+    outputs = [("checkpoint", p) for p in sorted((run_dir / "checkpoints").glob("*.ckpt"))]
+    outputs += [("metrics", p) for p in [run_dir / "metrics.csv"] if p.exists()]
+    for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
+        grids = sorted(folder.glob("epoch_*.png"))
+        if grids:
+            outputs.append((f"{folder.name} ({len(grids)} grids)", grids[-1]))
+    return outputs
+
+
+def print_outputs(run_dir: Path) -> None:
+    console = Console()
+    console.print(f"[bold]run directory:[/bold] {run_dir}")
+    for kind, path in run_outputs(run_dir):
+        console.print(f"  {kind:<24s} {path.relative_to(run_dir)}")

@@ -13,8 +13,9 @@ import pytorch_lightning as pl
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from .config import CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path
-from .summary import print_summary
+from .config import (CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path,
+                     silence_library_noise)
+from .summary import print_outputs, print_summary
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
@@ -36,12 +37,13 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=False)
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
-        print(f"run directory: {Path(trainer.default_root_dir).resolve()}")
+        print_outputs(Path(trainer.default_root_dir).resolve())
     return metrics
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
+    silence_library_noise()
     metrics = train(cfg)
     monitor = cfg.model.get("monitor")
     return metrics.get(monitor) if monitor else None
