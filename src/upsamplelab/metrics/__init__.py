@@ -4,7 +4,7 @@
   (Odena, Dumoulin & Olah 2016)
 - ``radial_power_spectrum`` / ``spectral_distance``: azimuthally averaged power spectra and their log-L1 distance
   (Durall, Keuper & Keuper 2020)
-- ``fidelity_metrics``: FID (Heusel et al. 2017), KID (Binkowski et al. 2018) and IS (Salimans et al. 2016) through
+- ``fidelity_metrics``: FID (Heusel et al. 2017), KID (Bińkowski et al. 2018) and IS (Salimans et al. 2016) through
   torch-fidelity, with cached reference statistics; ``load_extractor``: the TF Inception-v3 they are defined on
 """
 from .fidelity import fidelity_metrics, reference_cache_path

