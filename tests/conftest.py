@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict, read_write
+from torch import nn
 
 from upsamplelab.config import CONFIG_DIR
 
@@ -29,14 +31,35 @@ def compose_config(tmp_path: Path, overrides: list[str], config_name: str = "tra
         cfg.paths.output_dir = str(tmp_path)
         cfg.trainer.accelerator = "cpu"
         cfg.extras.print_summary = False
+        cfg.metrics.cache_dir = str(tmp_path / "fidelity_cache")
+        cfg.metrics.fid_samples = TEST_FID_SAMPLES
         if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
             del cfg.callbacks.progress_bar
     return cfg
 
 
+TEST_FID_SAMPLES = 100
+
+
+class TinyFeatures(nn.Module):
+    """A fixed random-weight conv net standing in for Inception (uint8 (N, 3, H, W) -> (N, 64) features), so
+    training tests exercise the FID path in milliseconds; the real Inception has its own test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.net = nn.Sequential(nn.Conv2d(3, 16, 3, 2), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.float() / 127.5 - 1)
+
+
 @pytest.fixture
-def make_cfg(tmp_path):
-    """``make_cfg(*overrides, config_name="train")`` -> a composed config writing into ``tmp_path``."""
+def make_cfg(tmp_path, monkeypatch):
+    """``make_cfg(*overrides, config_name="train")`` -> a composed config writing into ``tmp_path``; FID uses
+    ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
+    monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *args, **kwargs: TinyFeatures())
     def make(*overrides: str, config_name: str = "train") -> DictConfig:
         return compose_config(tmp_path, list(overrides), config_name)
 

@@ -114,3 +114,29 @@ def test_incompatible_config_fails_before_training(make_cfg, tmp_path, overrides
     with pytest.raises(ValueError, match=message):
         train(cfg)
     assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "metrics.csv").exists()
+
+
+def test_gan_logs_fid_every_validation_and_keeps_the_best(make_cfg, tmp_path, monkeypatch):
+    from upsamplelab.data import DigitsDataModule
+    calls = []
+    real_images = DigitsDataModule.real_images
+    monkeypatch.setattr(DigitsDataModule, "real_images", lambda self, *a: calls.append(a) or real_images(self, *a))
+    cfg = make_cfg(*TASKS["gan"], "upsampler=resize_conv_nearest", "trainer.max_epochs=3", "test=false")
+    train(cfg)
+    fid = column(read_metrics(tmp_path), "val/fid")
+    assert len(fid) == 3 and all(v > 0 for v in fid)
+    assert len(column(read_metrics(tmp_path), "val/kid_mean")) == 3
+    assert len(column(read_metrics(tmp_path), "val/phase_energy")) == 3
+    assert len(calls) == 1                                    # reference features cached after the first epoch
+    import json
+    records = [json.loads(line) for line in (tmp_path / "fidelity.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [0, 1, 2] and {r["extractor"] for r in records} == {"TinyFeatures"}
+    assert [r["fid"] for r in records] == pytest.approx(fid)
+    best = torch.load(next((tmp_path / "checkpoints").glob("best-*.ckpt")), weights_only=False)
+    assert best["epoch"] == int(torch.tensor(fid).argmin())  # the checkpoint kept is the epoch of the lowest FID
+
+
+def test_gan_without_fid_needs_another_monitor(make_cfg):
+    from hydra.errors import InstantiationException
+    with pytest.raises(InstantiationException, match="model.monitor=val/fid needs FID"):
+        train(make_cfg(*TASKS["gan"], "model.sample_quality=null"))

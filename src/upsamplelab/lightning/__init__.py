@@ -2,6 +2,7 @@
 from .base import UpsampleLabModule
 from .gan import GANModule
 from .reconstruction import ReconstructionModule
+from .sample_quality import SampleQuality
 from .segmentation import SegmentationModule
 
-__all__ = ["GANModule", "ReconstructionModule", "SegmentationModule", "UpsampleLabModule"]
+__all__ = ["GANModule", "ReconstructionModule", "SampleQuality", "SegmentationModule", "UpsampleLabModule"]

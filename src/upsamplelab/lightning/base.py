@@ -8,6 +8,7 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
+from ..metrics import phase_energy, spectral_distance
 from .grids import save_grid
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -50,6 +51,14 @@ class UpsampleLabModule(pl.LightningModule):
         path = self.run_dir / kind / f"epoch_{self.current_epoch:03d}.png"
         save_grid(rows, path)
         return path
+
+    def log_artifact_metrics(self, images: Tensor, reference: Tensor, stage: str) -> None:
+        """``<stage>/phase_energy``: mean stride-2 phase energy of ``images`` (checkerboard share, Odena et al.
+        2016); ``<stage>/spectral_distance``: log-spectrum L1 distance to ``reference`` (Durall et al. 2020)."""
+        images, reference = images.detach().float(), reference.detach().float()
+        self.log_dict({f"{stage}/phase_energy": phase_energy(images, period=2).mean(),
+                       f"{stage}/spectral_distance": spectral_distance(images, reference).float()},
+                      batch_size=images.shape[0])
 
     def check_data(self, datamodule) -> None:
         """Raise ValueError naming the config keys when the data does not fit the networks (before training)."""

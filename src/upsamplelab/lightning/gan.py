@@ -3,23 +3,34 @@
 Per step: the discriminator minimises BCE(D(x), 1) + BCE(D(G(z)), 0); then the generator minimises
 BCE(D(G(z)), 1) (the non-saturating form).  Adam lr 2e-4, betas (0.5, 0.999) as in DCGAN (Radford et al. 2016).
 A fixed noise batch gives comparable sample grids across epochs.
+
+Validation logs the held-out losses, the artifact metrics of generated images (phase energy, spectral distance to
+the real batch) and, with a ``sample_quality``, FID and KID, by which the best checkpoint is chosen: DCGAN's
+samples often degrade late in training (StudioGAN reports the best FID seen).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from typing import Optional
+
 from torch import Tensor, nn
 
 from .base import OptimizerFactory, UpsampleLabModule
+from .sample_quality import SampleQuality
 
 
 class GANModule(UpsampleLabModule):
     def __init__(self, generator: nn.Module, discriminator: nn.Module, optimizer_g: OptimizerFactory,
                  optimizer_d: OptimizerFactory, grid_size: int = 64, noise_seed: int = 1234,
-                 monitor: str = "val/d_loss", monitor_mode: str = "max", channels_last: bool = False) -> None:
-        """``monitor`` defaults to the held-out discriminator loss (higher: D separates reals from fakes less
-        well), a weak proxy until a sample-quality metric is configured."""
+                 sample_quality: Optional[SampleQuality] = None, monitor: str = "val/fid", monitor_mode: str = "min",
+                 channels_last: bool = False) -> None:
+        """Without ``sample_quality`` there is no val/fid: monitor e.g. ``val/d_loss`` (mode max) instead."""
         super().__init__(monitor, monitor_mode, channels_last)
+        if sample_quality is None and monitor.startswith("val/fid"):
+            raise ValueError("model.monitor=val/fid needs FID: configure metrics (model.sample_quality) or set "
+                             "model.monitor=val/d_loss model.monitor_mode=max")
+        self.sample_quality = sample_quality
         self.automatic_optimization = False
         self.generator, self.discriminator = generator, discriminator
         self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
@@ -68,7 +79,8 @@ class GANModule(UpsampleLabModule):
                       prog_bar=True)
 
     def _evaluate(self, batch, batch_idx: int, stage: str) -> None:
-        """Losses on held-out reals vs fakes from noise seeded by the batch index, so the numbers are repeatable."""
+        """Losses on held-out reals vs fakes from noise seeded by the batch index, so the numbers are repeatable;
+        artifact metrics of the first batch's fakes."""
         real = batch[0]
         g = torch.Generator().manual_seed(self.noise_seed + 1 + batch_idx)
         z = self.generator.sample_noise(real.shape[0], g).to(real.device)
@@ -76,6 +88,8 @@ class GANModule(UpsampleLabModule):
         d_fake = self.discriminator(fake)
         g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
         self.log_dict({f"{stage}/d_loss": d_loss, f"{stage}/g_loss": g_loss}, batch_size=real.shape[0])
+        if batch_idx == 0:
+            self.log_artifact_metrics(fake, real, stage)
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, batch_idx, "val")
@@ -83,8 +97,26 @@ class GANModule(UpsampleLabModule):
     def test_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, batch_idx, "test")
 
+    def sample(self, n: int, batch_size: int = 256) -> Tensor:
+        """``n`` images from noise seeded by ``noise_seed`` (the same latents at every call), in batches."""
+        g = torch.Generator().manual_seed(self.noise_seed + 10_000)
+        sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+        with torch.no_grad():
+            return torch.cat([self.generator(self.generator.sample_noise(b, g).to(self.device)) for b in sizes])
+
     def on_validation_epoch_end(self) -> None:
         with torch.no_grad():
             samples = self.generator(self.fixed_noise)
         n = int(self.fixed_noise.shape[0] ** 0.5) or 1
         self.save_epoch_grid([samples[i * n:(i + 1) * n] for i in range(n)], "samples")
+        if self.sample_quality is not None and not self.trainer.sanity_checking:
+            self.log_sample_quality()
+
+    def log_sample_quality(self) -> None:
+        """FID/KID (IS) as val/fid, val/kid_mean, ...; the full result, extractor included, to fidelity.jsonl."""
+        result = self.sample_quality.compute(self.sample, self.trainer.datamodule, self.device)
+        self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in ("fid", "kid_mean", "kid_std",
+                                                                               "isc_mean", "isc_std")})
+        if self.trainer.is_global_zero:
+            SampleQuality.record(result, self.run_dir / "fidelity.jsonl", epoch=self.current_epoch,
+                                 step=self.global_step)

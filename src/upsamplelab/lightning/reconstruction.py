@@ -58,6 +58,7 @@ class ReconstructionModule(UpsampleLabModule):
         recon = self._evaluate(batch, self.val_metrics, "val")
         if batch_idx == 0:
             self._grid_batch = (batch[0][:self.grid_size], recon[:self.grid_size])
+            self.log_artifact_metrics(recon.clamp(-1, 1), batch[0], "val")
 
     def test_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, self.test_metrics, "test")

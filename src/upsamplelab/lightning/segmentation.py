@@ -85,6 +85,8 @@ class SegmentationModule(UpsampleLabModule):
         if batch_idx == 0:
             n = self.grid_size
             self._grid_batch = (batch[0][:n], batch[1][:n], logits[:n].argmax(dim=1))
+            truth = F.one_hot(batch[1], self.num_classes).permute(0, 3, 1, 2)
+            self.log_artifact_metrics(logits.softmax(dim=1), truth, "val")      # on probability maps
 
     def test_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, self.test_metrics, "test")

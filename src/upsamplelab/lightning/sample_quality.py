@@ -1,0 +1,57 @@
+"""FID / KID (and IS) of a generator's samples during validation, against real training images.
+
+Configured by the ``metrics`` config group (``configs/metrics/default.yaml``) and handed to ``GANModule`` as
+``sample_quality``.  The reference set is the first ``fid_samples`` images of the data module's ``real_split``
+(StudioGAN's protocol compares with the training set); its Inception statistics are cached in ``cache_dir`` under
+``<dataset_id>/<split>/n=<count>`` and the extractor's name, so only the first evaluation of a dataset pays for them.
+Every result is appended, with the extractor that produced it, to ``<run dir>/fidelity.jsonl``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from ..metrics import fidelity_metrics
+from ..metrics.inception import EXTRACTORS
+
+
+@dataclass
+class SampleQuality:
+    """``fid_samples`` generated vs as many real images; ``extractor``: "auto", "torch-fidelity" or "bundled"
+    (``metrics.inception``); ``isc``: also the Inception Score (needs the torch-fidelity extractor)."""
+
+    fid_samples: int = 500
+    extractor: str = "auto"
+    cache_dir: str = "outputs/fidelity_cache"
+    batch_size: int = 32
+    kid_subset_size: int = 1000
+    isc: bool = False
+    real_split: str = "train"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fid_samples, bool) or not isinstance(self.fid_samples, int) or self.fid_samples < 2:
+            raise ValueError(f"metrics.fid_samples must be an int >= 2 (FID needs a covariance), got "
+                             f"{self.fid_samples!r}")
+        if self.extractor not in EXTRACTORS:
+            raise ValueError(f"metrics.extractor must be one of {list(EXTRACTORS)}, got {self.extractor!r}")
+
+    def compute(self, sample: Callable[[int], Tensor], datamodule, device: torch.device) -> dict[str, float | str]:
+        """Metrics of ``sample(fid_samples)`` (images in [-1, 1]) against the data module's real images."""
+        n = self.fid_samples
+        return fidelity_metrics(
+            sample(n), lambda: datamodule.real_images(self.real_split, n),
+            real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n}", cache_dir=self.cache_dir,
+            extractor=self.extractor, kid_subset_size=self.kid_subset_size, isc=self.isc,
+            batch_size=self.batch_size, device=device)
+
+    @staticmethod
+    def record(result: dict[str, float | str], path: Path, **context: int) -> None:
+        """Append ``context`` (epoch, step) and ``result`` as one JSON line to ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as f:
+            f.write(json.dumps(context | result) + "\n")
