@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from upsamplelab.analysis.at_init import at_init_scores, main
-from upsamplelab.metrics import phase_energy, radial_power_spectrum, spectral_distance
+from upsamplelab.metrics import phase_contrast, phase_energy, radial_power_spectrum, spectral_distance
 from upsamplelab.nn import list_upsamplers, upsampler_info
 from upsamplelab.ops import overlap_map
 
@@ -109,10 +109,32 @@ def test_phase_energy_rejects_bad_input():
         phase_energy(torch.zeros(1, 1, 5, 5), border=2)
 
 
+def test_phase_contrast_of_the_k3s2_pattern_is_exact():
+    pattern = k3s2_overlap(32)[None, None]                       # phase means 1, 2, 2, 4
+    assert phase_contrast(pattern, border=0).item() == pytest.approx(math.sqrt(19) / 10, rel=1e-6)
+    assert phase_contrast(3.5 * pattern, border=0).item() == pytest.approx(math.sqrt(19) / 10, rel=1e-6)
+
+
+def test_phase_contrast_is_zero_without_a_stride_pattern():
+    assert phase_contrast(torch.full((2, 3, 16, 16), 0.7)).abs().max() < 1e-7
+    up = F.interpolate(torch.rand(4, 1, 16, 16, generator=gen()) + 1, scale_factor=2, mode="nearest")
+    assert phase_contrast(up).max() < 0.05                       # nearest x2: the 4 phases are equal copies
+    assert phase_contrast(up * (1 + 0.3 * (k3s2_overlap(32) - 2.25))).min() > 0.2
+
+
 @pytest.fixture(scope="module")
 def at_init():
     """{seed: at_init_scores(all, seed)} for three seeds."""
     return {seed: at_init_scores(seed=seed) for seed in range(3)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_at_init_phase_contrast_ranks_the_checkerboards(seed):
+    """The amplitude ranks what phase energy (a share) cannot: K3/S2 >> K4/S2 > resize-conv ~ 0 (Odena et al.)."""
+    contrast = at_init_scores(["convT_k3", "convT_k4", "resize_conv_nearest"], seed=seed, score="phase_contrast")
+    for net in ("stack", "generator"):
+        k3, k4, nearest = (contrast[name][net] for name in ("convT_k3", "convT_k4", "resize_conv_nearest"))
+        assert k3 > 2 * k4 > 0 and k4 > 10 * nearest and nearest < 1e-3, contrast
 
 
 @pytest.mark.parametrize("name", list_upsamplers())

@@ -10,15 +10,17 @@ so the sub-kernels add up instead of cancelling) and a constant input:
   the identity, up to its N(1, 0.02) scale) on the constant latent z = 1e-3.  All its biases start at zero, so it is
   linear in z up to the final Tanh, which this small z keeps in its linear range instead of saturating it.
 
-Each image is scored with ``phase_energy(period=2, border=8)``; the 8-pixel border (one cell of the generator's 4 x 4
-base) holds the zero-padding effects.  The networks run in float64.  Writes ``at_init_artifacts.png`` (one column per
-upsampler, a row per network, titles green where the registry says checkerboard-free at init) and
-``at_init_scores.json`` into ``--out``, and prints a table.
+Each image is scored with ``phase_energy`` (the share of its fine detail that is stride-periodic) and
+``phase_contrast`` (the amplitude of the periodic pattern relative to the image), period 2, border 8; the 8-pixel
+border (one cell of the generator's 4 x 4 base) holds the zero-padding effects.  The networks run in float64.
+Writes ``at_init_artifacts.png`` (one column per upsampler, a row per network, titles green where the registry
+says checkerboard-free at init) and ``at_init_scores.json`` into ``--out``, and prints both tables.
 
-Phase energy is a share of the fine detail, not an amplitude: the stack's interior is purely periodic for every
-checkerboard-prone upsampler, so K3/S2 (strong 1-2-4 contrast) and K4/S2 (a few percent) both score near 1 and are
-not ordered by it.  In the generator, the last nearest resize of ``resize_conv_nearest`` leaves a faint staircase on
-an almost flat image, which scores 0.3 - 0.5 although it is invisible.
+Phase energy separates checkerboard-prone from checkerboard-free upsamplers but does not rank the prone ones: the
+stack's interior is purely periodic for all of them, so K3/S2 (strong 1-2-4 contrast) and K4/S2 (a few percent)
+both score near 1.  Phase contrast ranks them as the eye does: K3/S2 0.4-0.7, K4/S2 and pixel shuffle below 0.1,
+resize-conv below 0.001.  In the generator, the last nearest resize of ``resize_conv_nearest`` leaves a faint
+staircase on an almost flat image: phase energy 0.3 - 0.5, phase contrast below 0.001.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from torch import Tensor, nn
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..metrics import phase_energy  # noqa: E402
+from ..metrics import phase_contrast, phase_energy  # noqa: E402
 from ..models import DCGANGenerator  # noqa: E402
 from ..nn import build_upsampler, list_upsamplers, upsampler_info  # noqa: E402
 
@@ -78,30 +80,36 @@ def at_init_images(name: str, seed: int = 0) -> dict[str, Tensor]:
         return {"stack": stack(ones)[0, 0], "generator": generator(latent)[0, 0]}
 
 
-def score_images(images: dict[str, Tensor]) -> dict[str, float]:
-    """``phase_energy(period=2, border=8)`` of each (H, W) image."""
-    return {net: phase_energy(image[None, None], period=2, border=BORDER).item() for net, image in images.items()}
+SCORES = {"phase_energy": phase_energy, "phase_contrast": phase_contrast}
 
 
-def at_init_scores(upsamplers: Sequence[str] | None = None, seed: int = 0) -> dict[str, dict[str, float]]:
+def score_images(images: dict[str, Tensor], score: str = "phase_energy") -> dict[str, float]:
+    """``SCORES[score](period=2, border=8)`` of each (H, W) image."""
+    return {net: SCORES[score](image[None, None], period=2, border=BORDER).item() for net, image in images.items()}
+
+
+def at_init_scores(upsamplers: Sequence[str] | None = None, seed: int = 0,
+                   score: str = "phase_energy") -> dict[str, dict[str, float]]:
     """{upsampler: {"stack": score, "generator": score}} for ``upsamplers`` (default: all registered)."""
-    return {name: score_images(at_init_images(name, seed)) for name in upsamplers or list_upsamplers()}
+    return {name: score_images(at_init_images(name, seed), score) for name in upsamplers or list_upsamplers()}
 
 
-def plot_at_init(images: dict[str, dict[str, Tensor]], scores: dict[str, dict[str, float]]) -> plt.Figure:
-    """One column per upsampler, one row per network; each panel titled with the name and its phase energy."""
+def plot_at_init(images: dict[str, dict[str, Tensor]], scores: dict[str, dict[str, dict[str, float]]]) -> plt.Figure:
+    """One column per upsampler, one row per network; panels titled with the name, phase energy and contrast."""
     fig, axes = plt.subplots(len(NETWORKS), len(images), squeeze=False, figsize=(2.1 * len(images), 5.4))
     for col, (name, by_net) in enumerate(images.items()):
         color = "tab:green" if upsampler_info(name).checkerboard_free_at_init else "tab:red"
         for row, net in enumerate(NETWORKS):
             ax = axes[row][col]
             ax.imshow(by_net[net].numpy(), cmap="gray")
-            ax.set_title(f"{name}\nPE = {scores[name][net]:.3f}", fontsize=8, color=color)
+            pe, pc = scores["phase_energy"][name][net], scores["phase_contrast"][name][net]
+            ax.set_title(f"{name}\nPE {pe:.3f}  PC {pc:.3f}", fontsize=8, color=color)
             ax.set_xticks([])
             ax.set_yticks([])
     axes[0][0].set_ylabel("3 x2 upsamplers, ones", fontsize=9)
     axes[1][0].set_ylabel("DCGAN G, constant z", fontsize=9)
-    fig.suptitle("Non-negative weights, constant input, before training: phase energy (period 2)", fontsize=11)
+    fig.suptitle("Non-negative weights, constant input, before training: phase energy (PE) and phase contrast (PC)",
+                 fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -120,14 +128,15 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--upsamplers", nargs="+", choices=list_upsamplers(), default=list_upsamplers())
     args = parser.parse_args(argv)
     images = {name: at_init_images(name, args.seed) for name in args.upsamplers}
-    scores = {name: score_images(by_net) for name, by_net in images.items()}
+    scores = {score: {name: score_images(by_net, score) for name, by_net in images.items()} for score in SCORES}
     args.out.mkdir(parents=True, exist_ok=True)
     figure_path, scores_path = args.out / "at_init_artifacts.png", args.out / "at_init_scores.json"
     fig = plot_at_init(images, scores)
     fig.savefig(figure_path, dpi=120)
     plt.close(fig)
-    scores_path.write_text(json.dumps({"seed": args.seed, "phase_energy": scores}, indent=2) + "\n")
-    print(format_table(scores))
+    scores_path.write_text(json.dumps({"seed": args.seed, **scores}, indent=2) + "\n")
+    for score, table in scores.items():
+        print(f"{score}\n{format_table(table)}")
     print(f"at-init artifact figure written to {figure_path.resolve()} (scores: {scores_path.resolve()})")
     return figure_path
 
