@@ -17,13 +17,15 @@ from upsamplelab.config import CONFIG_DIR
 
 REPO = CONFIG_DIR.parent
 os.environ.setdefault("PROJECT_ROOT", str(REPO))
+TEST_FID_SAMPLES = 100
 
 
 def compose_config(tmp_path: Path, overrides: list[str], config_name: str = "train") -> DictConfig:
     """Compose ``config_name`` with ``overrides``; CPU, no summary, outputs under ``tmp_path``."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+        defaults = [f"metrics.fid_samples={TEST_FID_SAMPLES}", f"metrics.cache_dir={tmp_path / 'fidelity_cache'}"]
+        cfg = compose(config_name=config_name, overrides=defaults + overrides, return_hydra_config=True)
     with read_write(cfg.hydra.runtime):
         cfg.hydra.runtime.output_dir = str(tmp_path)
     HydraConfig().set_config(cfg)
@@ -31,14 +33,9 @@ def compose_config(tmp_path: Path, overrides: list[str], config_name: str = "tra
         cfg.paths.output_dir = str(tmp_path)
         cfg.trainer.accelerator = "cpu"
         cfg.extras.print_summary = False
-        cfg.metrics.cache_dir = str(tmp_path / "fidelity_cache")
-        cfg.metrics.fid_samples = TEST_FID_SAMPLES
         if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
             del cfg.callbacks.progress_bar
     return cfg
-
-
-TEST_FID_SAMPLES = 100
 
 
 class TinyFeatures(nn.Module):

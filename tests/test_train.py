@@ -140,3 +140,18 @@ def test_gan_without_fid_needs_another_monitor(make_cfg):
     from hydra.errors import InstantiationException
     with pytest.raises(InstantiationException, match="model.monitor=val/fid needs FID"):
         train(make_cfg(*TASKS["gan"], "model.sample_quality=null"))
+
+
+def test_eval_recomputes_fid_with_another_sample_count(make_cfg, tmp_path):
+    import json
+    cfg = make_cfg(*TASKS["gan"], "trainer.max_epochs=1", "test=false")
+    train(cfg)
+    (tmp_path / ".hydra").mkdir(exist_ok=True)
+    from omegaconf import OmegaConf
+    OmegaConf.save(cfg, tmp_path / ".hydra" / "config.yaml")
+    eval_cfg = make_cfg(f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}", "metrics.fid_samples=150",
+                        config_name="eval")
+    metrics = evaluate(eval_cfg)
+    records = [json.loads(line) for line in (tmp_path / "fidelity.jsonl").read_text().splitlines()]
+    assert [r["num_fake"] for r in records] == [100, 150]      # training used 100 samples, eval asked for 150
+    assert metrics["val/fid"] == pytest.approx(records[-1]["fid"], rel=1e-6)

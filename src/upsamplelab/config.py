@@ -41,7 +41,7 @@ KNOWN_NOISE = (
 
 class _DropAdvertisement(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return "Tip: For seamless cloud logging" not in record.getMessage()
+        return "Tip: For seamless cloud" not in record.getMessage()
 
 
 def silence_library_noise() -> None:
