@@ -97,10 +97,25 @@ class ImageDataModule(pl.LightningDataModule):
         digest = hashlib.sha1(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:10]
         return f"{self.name}-{self.image_size}px-{digest}"
 
-    def check_batch_size(self, num_train: int) -> None:
+    def split_size(self, split: str) -> int:
+        raise NotImplementedError
+
+    def loader(self, split: str, train: bool):
+        """Batches of ``split``: shuffled, full batches only, when ``train``."""
+        raise NotImplementedError
+
+    def train_dataloader(self):
+        num_train = self.split_size("train")
         if self.batch_size > num_train:
             raise ValueError(f"data.batch_size={self.batch_size} is larger than the {num_train} training samples "
                              f"of {self.name}; lower data.batch_size or raise data.limit_train")
+        return self.loader("train", train=True)
+
+    def val_dataloader(self):
+        return self.loader("val", train=False)
+
+    def test_dataloader(self):
+        return self.loader("test", train=False)
 
     def limit(self, part: Part) -> Part:
         if self.limit_train is None:
@@ -133,22 +148,15 @@ class InMemoryDataModule(ImageDataModule):
         """The first ``n`` (all when None) images of ``split``, float32 (N, C, H, W) in [-1, 1]."""
         return self._part(split)[0][:n]
 
-    def _batches(self, split: str, train: bool) -> InMemoryBatches:
+    def loader(self, split: str, train: bool) -> InMemoryBatches:
         images, targets = self._part(split)
         trainer = self.trainer
         replicas, rank = (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
         return InMemoryBatches(images, targets, batch_size=self.batch_size, shuffle=train, drop_last=train,
                                seed=self.seed, num_replicas=replicas, rank=rank)
 
-    def train_dataloader(self) -> InMemoryBatches:
-        self.check_batch_size(len(self._part("train")[0]))
-        return self._batches("train", train=True)
-
-    def val_dataloader(self) -> InMemoryBatches:
-        return self._batches("val", train=False)
-
-    def test_dataloader(self) -> InMemoryBatches:
-        return self._batches("test", train=False)
+    def split_size(self, split: str) -> int:
+        return len(self._part(split)[0])
 
 
 class StreamedDataModule(ImageDataModule):
@@ -182,18 +190,12 @@ class StreamedDataModule(ImageDataModule):
         count = len(dataset) if n is None else min(n, len(dataset))
         return torch.stack([dataset[i][0] for i in range(count)])
 
-    def _loader(self, split: str, train: bool) -> DataLoader:
+    def split_size(self, split: str) -> int:
+        return len(self._dataset(split))
+
+    def loader(self, split: str, train: bool) -> DataLoader:
         return DataLoader(self._dataset(split), batch_size=self.batch_size, shuffle=train, drop_last=train,
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                           pin_memory=torch.cuda.is_available(),
                           generator=torch.Generator().manual_seed(self.seed) if train else None)
 
-    def train_dataloader(self) -> DataLoader:
-        self.check_batch_size(len(self._dataset("train")))
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", train=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)

@@ -60,5 +60,15 @@ class UpsampleLabModule(pl.LightningModule):
                        f"{stage}/spectral_distance": spectral_distance(images, reference).float()},
                       batch_size=images.shape[0])
 
+    @staticmethod
+    def check_fit(datamodule, channels: int, channels_key: str, depth: int, depth_key: str) -> None:
+        """ValueError naming the keys unless the data has ``channels`` channels and a size divisible by
+        2**``depth`` (a network that halves the size ``depth`` times)."""
+        if channels != datamodule.channels:
+            raise ValueError(f"{channels_key}={channels} but data.channels={datamodule.channels}")
+        if datamodule.image_size % 2 ** depth:
+            raise ValueError(f"data.image_size={datamodule.image_size} is not divisible by 2**{depth_key} = "
+                             f"{2 ** depth} ({depth_key}={depth})")
+
     def check_data(self, datamodule) -> None:
         """Raise ValueError naming the config keys when the data does not fit the networks (before training)."""

@@ -27,12 +27,7 @@ class ReconstructionModule(UpsampleLabModule):
         self._grid_batch: Optional[tuple[Tensor, Tensor]] = None
 
     def check_data(self, datamodule) -> None:
-        if self.net.channels != datamodule.channels:
-            raise ValueError(f"model.net.channels={self.net.channels} but data.channels={datamodule.channels}")
-        depth = self.net.depth
-        if datamodule.image_size % 2 ** depth:
-            raise ValueError(f"data.image_size={datamodule.image_size} is not divisible by 2**{depth} = "
-                             f"{2 ** depth} (len(model.net.widths)={depth})")
+        self.check_fit(datamodule, self.net.channels, "model.net.channels", self.net.depth, "len(model.net.widths)")
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

@@ -46,12 +46,7 @@ class SegmentationModule(UpsampleLabModule):
                              f"{datamodule.task!r}; pick a segmentation dataset (shapes, fashion_seg, nuclei, ...)")
         if datamodule.num_classes != self.num_classes:
             raise ValueError(f"model.num_classes={self.num_classes} but data.num_classes={datamodule.num_classes}")
-        if self.net.in_channels != datamodule.channels:
-            raise ValueError(f"model.net.in_channels={self.net.in_channels} but data.channels={datamodule.channels}")
-        depth = self.net.depth
-        if datamodule.image_size % 2 ** depth:
-            raise ValueError(f"data.image_size={datamodule.image_size} is not divisible by 2**model.net.depth = "
-                             f"{2 ** depth} (model.net.depth={depth})")
+        self.check_fit(datamodule, self.net.in_channels, "model.net.in_channels", self.net.depth, "model.net.depth")
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
