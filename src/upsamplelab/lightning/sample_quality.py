@@ -9,6 +9,7 @@ Every result is appended, with the extractor that produced it, to ``<run dir>/fi
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,7 @@ class SampleQuality:
     isc: bool = False
     real_split: str = "train"
     _model: nn.Module | None = field(default=None, init=False, repr=False)
+    _evaluations: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.fid_samples, bool) or not isinstance(self.fid_samples, int) or self.fid_samples < 2:
@@ -46,11 +48,15 @@ class SampleQuality:
         n = self.fid_samples
         if self._model is None:                       # loaded once per run, not at every validation
             self._model = fidelity.load_extractor(self.extractor, logits=self.isc)
-        return fidelity.fidelity_metrics(
-            sample(n), lambda: datamodule.real_images(self.real_split, n),
-            real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n}", cache_dir=self.cache_dir,
-            extractor=self._model, kid_subset_size=self.kid_subset_size, isc=self.isc,
-            batch_size=self.batch_size, device=device)
+        self._evaluations += 1
+        with warnings.catch_warnings():
+            if self._evaluations > 1:                 # the small-sample warning, once per run
+                warnings.filterwarnings("ignore", message="FID from .* is biased")
+            return fidelity.fidelity_metrics(
+                sample(n), lambda: datamodule.real_images(self.real_split, n),
+                real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n}", cache_dir=self.cache_dir,
+                extractor=self._model, kid_subset_size=self.kid_subset_size, isc=self.isc,
+                batch_size=self.batch_size, device=device)
 
     @staticmethod
     def record(result: dict[str, float | str], path: Path, **context: int) -> None:
