@@ -45,7 +45,7 @@ def print_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, traine
 def run_outputs(run_dir: Path) -> list[tuple[str, Path]]:
     """What a finished run left behind: checkpoints, the metrics table, the newest image grid of each kind."""
     outputs = [("checkpoint", p) for p in sorted((run_dir / "checkpoints").glob("*.ckpt"))]
-    outputs += [("metrics", p) for p in [run_dir / "metrics.csv"] if p.exists()]
+    outputs += [("metrics", p) for p in (run_dir / "metrics.csv", run_dir / "fidelity.jsonl") if p.exists()]
     for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
         grids = sorted(folder.glob("epoch_*.png"))
         if grids:
