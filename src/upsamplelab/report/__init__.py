@@ -1,0 +1,21 @@
+"""The report of a sweep: ``python -m upsamplelab.report <sweep dir> [--baseline convT_k3] [--out DIR]``.
+
+Reads every job of a Hydra multirun directory (``<sweep dir>/<job>/`` made by ``python -m upsamplelab.train -m
+upsampler=a,b seed=0,1 ...``) and writes into the sweep directory (or ``--out``):
+
+- ``report.md``: per upsampler, mean ± 95 % CI over seeds (Student t) of the final and best value of the task's
+  metrics, wall time and throughput, Welch's p against ``--baseline`` on the primary metric; the figures; every
+  failed, diverged or incomplete job with its error;
+- ``results.csv`` (one row per job) and ``summary.csv`` (one row per upsampler, full precision);
+- ``<task>_samples.png``, ``<task>_<metric>_curves.png``, ``<task>_spectra.png``, ``at_init.png``, ``overlap.png``.
+
+One concept per file: ``discover`` (finding jobs), ``job`` (one job: status, run.json), ``history`` (metrics.csv,
+fidelity.jsonl), ``tasks`` (metrics per task), ``stats`` (CI, Welch), ``summary`` (grouping), ``grid_images``
+(grid PNGs), ``real_data`` (the job's data module), ``fig_*`` (one figure each), ``results_csv``, ``markdown``,
+``build`` (all of it), ``cli``.
+"""
+from .build import build_report
+from .cli import main
+from .stats import MeanCI, mean_ci, welch_p
+
+__all__ = ["MeanCI", "build_report", "main", "mean_ci", "welch_p"]

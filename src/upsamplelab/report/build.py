@@ -1,0 +1,96 @@
+"""``build_report``: read every job of a sweep, write ``results.csv``, ``summary.csv``, the figures and
+``report.md``.  A figure that cannot be drawn is noted in the report, not fatal."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+from .discover import find_job_dirs
+from .fig_at_init import plot_at_init_row
+from .fig_curves import plot_curves
+from .fig_overlap import plot_overlap
+from .fig_samples import plot_samples
+from .fig_spectra import plot_spectra
+from .job import Job, load_job
+from .markdown import Figure, render
+from .results_csv import job_rows, summary_rows, write_csv
+from .summary import TaskSummary, summarise
+from .tasks import metric_label
+
+DEFAULT_BASELINE = "convT_k3"
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _figure(title: str, caption: str, draw: Callable[[], tuple[Optional[Path], list[str]]],
+            echo: Callable[[str], None]) -> Figure:
+    echo(f"  figure: {title}")
+    try:
+        path, notes = draw()
+    except Exception as err:  # noqa: BLE001 - one figure must not cost the whole report
+        path, notes = None, [f"could not be drawn: {type(err).__name__}: {' '.join(str(err).split())[:300]}"]
+        echo(f"    {notes[0]}")
+    return Figure(title, caption, path, notes)
+
+
+def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -> list[Figure]:
+    task, name = summary.task, summary.task.name
+    primary = metric_label(task.primary)
+    what = {"gan": "fixed-noise sample grid (the same latents in every run)",
+            "segmentation": "prediction grid (image | truth | prediction)",
+            "reconstruction": "reconstruction grid (input | reconstruction)"}.get(name, "grid")
+    reference = {"gan": "the first 64 real training images of the data module",
+                 "segmentation": "the truth-mask rows of the same grids",
+                 "reconstruction": "the input rows of the same grids"}.get(name, "no reference")
+    return [
+        _figure("Samples", f"The last-epoch {what} of each upsampler's lowest-seed run, first rows only.",
+                lambda: plot_samples(summary, out / f"{name}_samples.png"), echo),
+        _figure(f"{primary} per epoch", f"Validation {primary} per epoch: mean over the seeds in the statistics, "
+                "shaded band from their minimum to their maximum.",
+                lambda: plot_curves(summary, out / f"{name}_{task.primary}_curves.png"), echo),
+        _figure("Radial power spectra", "Azimuthally averaged power spectrum (`radial_power_spectrum`) of the "
+                "last-epoch grid tiles of every run in the statistics, pooled per upsampler, against "
+                f"{reference} (dashed); d: the log-spectrum distance (`spectral_distance`). Periodic upsampling "
+                "artifacts show as excess power at high frequencies, peaks near half the image size.",
+                lambda: plot_spectra(summary, out / f"{name}_spectra.png"), echo),
+    ]
+
+
+def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
+                 echo: Callable[[str], None] = _stderr) -> Path:
+    """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
+    Raises ``discover.NoJobsError`` when there is no job to report on."""
+    sweep_dir = Path(sweep_dir).expanduser().resolve()
+    job_dirs = find_job_dirs(sweep_dir)
+    out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
+    out.mkdir(parents=True, exist_ok=True)
+
+    jobs: list[Job] = []
+    for i, job_dir in enumerate(job_dirs):
+        job = load_job(job_dir, sweep_dir, order=i)
+        primary = job.task.primary
+        value = job.history.final(primary)
+        echo(f"[{i + 1}/{len(job_dirs)}] job {job.name}: {job.upsampler} seed {job.seed} {job.status}"
+             + (f", final {metric_label(primary)} {value:.4g}" if value == value else ""))
+        jobs.append(job)
+
+    summaries = summarise(jobs, baseline)
+    write_csv(job_rows(summaries), out / "results.csv")
+    write_csv(summary_rows(summaries), out / "summary.csv")
+    figures = {s.task.name: task_figures(s, out, echo) for s in summaries}
+    upsamplers = list(dict.fromkeys(job.upsampler for job in jobs))
+    extra = [
+        _figure("Upsamplers at initialisation", "`upsamplelab.analysis.at_init` for this sweep's upsamplers: "
+                "non-negative initial weights, constant input; top a stack of three ×2 upsamplers, bottom a DCGAN "
+                "generator. PE: phase energy, PC: phase contrast; green titles: checkerboard-free at init.",
+                lambda: plot_at_init_row(upsamplers, out / "at_init.png"), echo),
+        _figure("Kernel overlap", "`upsamplelab.analysis.overlap`: kernel taps landing on each output cell of a "
+                "transposed convolution on a 4×4 input; uneven counts (K % S ≠ 0) are the checkerboard.",
+                lambda: plot_overlap(upsamplers, out / "overlap.png"), echo),
+    ]
+    report = out / "report.md"
+    report.write_text(render(sweep_dir, jobs, summaries, figures, extra))
+    return report

@@ -1,0 +1,131 @@
+"""A job's validation history: the ``val/*`` rows of ``metrics.csv`` and the lines of ``fidelity.jsonl``.
+
+Lightning's CSVLogger writes one row per logging call; validation rows carry ``val/*`` values, training rows
+``train/*`` and empty cells for everything not logged in that row.  Rows of the same (epoch, step) are merged.  When
+``metrics.csv`` holds no FID (a run killed before the logger flushed it), FID and KID come from ``fidelity.jsonl``,
+which is appended at every validation.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .tasks import best_mode
+
+FIDELITY_KEYS = ("fid", "kid_mean", "kid_std", "isc_mean", "isc_std")
+
+
+@dataclass
+class Validation:
+    epoch: Optional[int]
+    step: Optional[int]
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class History:
+    validations: list[Validation] = field(default_factory=list)
+    test: dict[str, float] = field(default_factory=dict)
+    fidelity: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Every validation metric, in the order first seen."""
+        return list(dict.fromkeys(k for v in self.validations for k in v.values))
+
+    def series(self, metric: str) -> list[tuple[Optional[int], float]]:
+        """(epoch, value) of every validation that logged ``metric``."""
+        return [(v.epoch, v.values[metric]) for v in self.validations if metric in v.values]
+
+    def final(self, metric: str) -> float:
+        """The value at the last validation that logged ``metric`` (NaN if none did)."""
+        series = self.series(metric)
+        return series[-1][1] if series else math.nan
+
+    def best(self, metric: str) -> tuple[float, Optional[int]]:
+        """(best value, its epoch) by ``best_mode(metric)`` over finite values; (NaN, None) if none or no mode."""
+        mode = best_mode(metric)
+        finite = [(value, epoch) for epoch, value in self.series(metric) if math.isfinite(value)]
+        if mode is None or not finite:
+            return math.nan, None
+        pick = min if mode == "min" else max
+        value = pick(value for value, _ in finite)
+        return value, next(epoch for v, epoch in finite if v == value)
+
+
+def _number(text: str) -> Optional[float]:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(text) -> Optional[int]:
+    value = _number(text) if not isinstance(text, (int, float)) else text
+    return None if value is None or not math.isfinite(value) else int(value)
+
+
+def read_metrics_csv(path: Path, history: History) -> None:
+    """Add the validation and test rows of a Lightning ``metrics.csv`` to ``history``."""
+    if not path.is_file():
+        return
+    try:
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError) as err:
+        history.problems.append(f"metrics.csv unreadable: {type(err).__name__}: {err}")
+        return
+    merged: dict[tuple, Validation] = {}
+    for row in rows:
+        val, test = {}, {}
+        for key, cell in row.items():
+            if not isinstance(key, str) or cell in (None, ""):
+                continue
+            for prefix, target in (("val/", val), ("test/", test)):
+                if key.startswith(prefix) and (value := _number(cell)) is not None:
+                    target[key[len(prefix):]] = value
+        history.test.update(test)
+        if val:
+            epoch, step = _int(row.get("epoch")), _int(row.get("step"))
+            merged.setdefault((epoch, step), Validation(epoch, step)).values.update(val)
+    history.validations.extend(merged.values())
+
+
+def read_fidelity_jsonl(path: Path, history: History) -> None:
+    """Read ``fidelity.jsonl``; when no validation has an FID, take FID/KID (IS) from it, matched by epoch."""
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            history.problems.append(f"fidelity.jsonl line {number} is not JSON (skipped)")
+            continue
+        if isinstance(entry, dict):
+            history.fidelity.append(entry)
+    if any("fid" in v.values for v in history.validations):
+        return
+    by_epoch = {v.epoch: v for v in history.validations}
+    for entry in history.fidelity:
+        epoch = _int(entry.get("epoch"))
+        target = by_epoch.get(epoch)
+        if target is None:
+            target = by_epoch[epoch] = Validation(epoch, _int(entry.get("step")))
+            history.validations.append(target)
+        target.values.update({k: float(entry[k]) for k in FIDELITY_KEYS
+                              if isinstance(entry.get(k), (int, float)) and k not in target.values})
+    history.validations.sort(key=lambda v: (v.epoch is None, v.epoch if v.epoch is not None else 0))
+
+
+def read_history(job_dir: Path) -> History:
+    history = History()
+    read_metrics_csv(job_dir / "metrics.csv", history)
+    read_fidelity_jsonl(job_dir / "fidelity.jsonl", history)
+    return history

@@ -1,0 +1,142 @@
+"""One job directory of a Hydra multirun, read into a ``Job``: identity, status, timings and history.
+
+Status: ``run.json``'s ``status`` ("completed", "failed", "diverged"); a ``DIVERGED`` marker (the divergence guard)
+makes it "diverged" in any case; a job with neither is "incomplete" (killed, or still running).  Incomplete jobs
+that logged validations still count in the statistics, flagged; failed and diverged ones do not.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from .history import History, read_history
+from .tasks import TaskSpec, task_from_metrics, task_from_target
+
+STATUSES = ("completed", "incomplete", "failed", "diverged")
+COUNTED = ("completed", "incomplete")        # statuses whose values enter the statistics
+
+
+@dataclass
+class Job:
+    path: Path
+    name: str
+    config: Optional[DictConfig]
+    overrides: dict[str, str]
+    upsampler: str
+    seed: Optional[int]
+    task: TaskSpec
+    status: str
+    error: Optional[str]
+    wall_time_s: Optional[float]
+    images_per_s: Optional[float]
+    history: History
+    problems: list[str] = field(default_factory=list)
+    order: int = 0
+
+    @property
+    def counted(self) -> bool:
+        """Its values enter the statistics: completed, or incomplete with at least one validation."""
+        return self.status in COUNTED and bool(self.history.validations)
+
+    @property
+    def flagged(self) -> bool:
+        """Counted although it did not finish."""
+        return self.counted and self.status == "incomplete"
+
+    def config_value(self, key: str, default: Any = None) -> Any:
+        """``key`` (dotted) of the job config without resolving interpolations; ``default`` if absent or one."""
+        if self.config is None:
+            return default
+        try:
+            node = OmegaConf.select(self.config, key, default=default, throw_on_resolution_failure=False)
+        except Exception:  # noqa: BLE001 - any malformed config: treat as absent
+            return default
+        if node is None or (isinstance(node, str) and "${" in node):
+            return default
+        return node
+
+
+def _read_json(path: Path, problems: list[str]) -> Optional[dict]:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        problems.append(f"{path.name} unreadable: {type(err).__name__}: {err}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{path.name} is not a JSON object")
+        return None
+    return data
+
+
+def parse_overrides(items: Any) -> dict[str, str]:
+    """["upsampler=convT_k3", "+trainer.x=1"] -> {"upsampler": "convT_k3", "trainer.x": "1"}."""
+    out = {}
+    for item in items or []:
+        if isinstance(item, str) and "=" in item:
+            key, value = item.split("=", 1)
+            out[key.lstrip("+~")] = value
+    return out
+
+
+def _float(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _status(job_dir: Path, run: Optional[dict], problems: list[str]) -> tuple[str, Optional[str]]:
+    status, error = "incomplete", None
+    if run is not None:
+        status = run.get("status") if run.get("status") in STATUSES else "incomplete"
+        if run.get("status") not in STATUSES:
+            problems.append(f"run.json has an unknown status {run.get('status')!r}")
+        error = run.get("error") or None
+    marker = job_dir / "DIVERGED"
+    if marker.exists():
+        status = "diverged"
+        info = _read_json(marker, problems) or {}
+        if not error:
+            error = info.get("message") or (f"non-finite {info.get('loss', 'loss')} = {info.get('value', '?')} at "
+                                            f"step {info.get('step', '?')}, epoch {info.get('epoch', '?')}")
+    elif status == "incomplete" and run is None:
+        error = "no run.json: killed, or still running"
+    return status, error
+
+
+def load_job(job_dir: Path, sweep_dir: Path, order: int = 0) -> Job:
+    """Read everything the report uses from ``job_dir``; unreadable files become ``problems``, never errors."""
+    problems: list[str] = []
+    config = None
+    try:
+        loaded = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
+        config = loaded if isinstance(loaded, DictConfig) else None
+    except Exception as err:  # noqa: BLE001 - a broken YAML file is reported, not fatal
+        problems.append(f".hydra/config.yaml unreadable: {type(err).__name__}: {err}")
+    overrides = {}
+    try:
+        path = job_dir / ".hydra" / "overrides.yaml"
+        raw = OmegaConf.load(path) if path.is_file() else []
+        overrides = parse_overrides(OmegaConf.to_container(raw) if isinstance(raw, ListConfig) else raw)
+    except Exception as err:  # noqa: BLE001
+        problems.append(f".hydra/overrides.yaml unreadable: {type(err).__name__}: {err}")
+    history = read_history(job_dir)
+    problems += history.problems
+    run = _read_json(job_dir / "run.json", problems)
+    status, error = _status(job_dir, run, problems)
+    job = Job(path=job_dir, name=job_dir.relative_to(sweep_dir).as_posix() if job_dir != sweep_dir else ".",
+              config=config, overrides=overrides, upsampler="?", seed=None, task=task_from_metrics(history.metrics),
+              status=status, error=error, wall_time_s=_float((run or {}).get("wall_time_s")),
+              images_per_s=_float((run or {}).get("train_images_per_s")), history=history, problems=problems,
+              order=order)
+    job.upsampler = str(job.config_value("upsampler.name", overrides.get("upsampler", "?")))
+    seed = job.config_value("seed", overrides.get("seed"))
+    try:
+        job.seed = int(seed) if seed is not None else None
+    except (TypeError, ValueError):
+        job.seed = None
+    job.task = task_from_target(job.config_value("model._target_")) or job.task
+    return job

@@ -1,0 +1,83 @@
+"""``results.csv`` (one row per job: identity, status, every final and best validation metric, test metrics,
+timings, error) and ``summary.csv`` (one row per upsampler group: mean, 95 % CI half-width and n of each summary
+metric, Welch's p against the baseline), at full precision."""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Optional
+
+from .job import Job
+from .summary import TaskSummary
+from .tasks import best_mode
+
+
+def cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    return value
+
+
+def _metric_order(jobs: list[Job], summaries: list[TaskSummary]) -> list[str]:
+    first = [m for s in summaries for m in s.task.metrics]
+    return list(dict.fromkeys(first + [m for job in jobs for m in job.history.metrics]))
+
+
+def job_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
+    pairs = sorted(((job, group) for s in summaries for group in s.groups for job in group.jobs),
+                   key=lambda pair: pair[0].order)
+    jobs = [job for job, _ in pairs]
+    metrics = _metric_order(jobs, summaries)
+    tests = list(dict.fromkeys(k for job in jobs for k in job.history.test))
+    rows = []
+    for job, group in pairs:
+        h = job.history
+        fidelity = h.fidelity[-1] if h.fidelity else {}
+        row = {"job": job.name, "task": job.task.name, "upsampler": job.upsampler, "seed": job.seed,
+               "variant": group.variant, "status": job.status, "counted": job.counted, "flagged": job.flagged,
+               "validations": len(h.validations),
+               "last_epoch": h.validations[-1].epoch if h.validations else None}
+        for metric in metrics:
+            row[f"{metric}_final"] = h.final(metric) if metric in h.metrics else None
+            if best_mode(metric):
+                best, epoch = h.best(metric) if metric in h.metrics else (None, None)
+                row[f"{metric}_best"] = best
+                if metric == job.task.primary:
+                    row[f"{metric}_best_epoch"] = epoch
+        row |= {f"test_{k}": h.test.get(k) for k in tests}
+        row |= {"wall_time_s": job.wall_time_s, "train_images_per_s": job.images_per_s,
+                "fid_extractor": fidelity.get("extractor"), "fid_num_fake": fidelity.get("num_fake"),
+                "fid_num_real": fidelity.get("num_real"), "error": job.error,
+                "problems": "; ".join(job.problems) or None}
+        rows.append(row)
+    return rows
+
+
+def summary_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
+    rows = []
+    for s in summaries:
+        for g in s.groups:
+            row = {"task": s.task.name, "upsampler": g.upsampler, "variant": g.variant, "n_runs": len(g.counted),
+                   "n_incomplete": g.n_incomplete, "n_failed": g.n_failed}
+            for kind, values in (("final", g.final), ("best", g.best)):
+                for metric, m in values.items():
+                    row |= {f"{metric}_{kind}_mean": m.mean, f"{metric}_{kind}_ci95": m.half_width,
+                            f"{metric}_{kind}_n": m.n}
+            for name, m in (("wall_time_s", g.wall_time), ("train_images_per_s", g.throughput)):
+                row |= {f"{name}_mean": m.mean, f"{name}_ci95": m.half_width, f"{name}_n": m.n}
+            row |= {"baseline": s.baseline if s.baseline_found else None,
+                    f"p_welch_{s.task.primary}_final": g.p_value, "p_note": g.p_note}
+            rows.append(row)
+    return rows
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> Optional[Path]:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({k: cell(row.get(k)) for k in columns} for row in rows)
+    return path
