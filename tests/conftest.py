@@ -54,14 +54,19 @@ class TinyFeatures(nn.Module):
 
 @pytest.fixture
 def make_cfg(tmp_path, monkeypatch):
-    """``make_cfg(*overrides, config_name="train")`` -> a composed config writing into ``tmp_path``; FID uses
-    ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
+    """``make_cfg(*overrides, config_name="train", run_dir=None)`` -> a composed config writing into ``run_dir``
+    (default ``tmp_path``); FID uses ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
     monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *args, **kwargs: TinyFeatures())
-    def make(*overrides: str, config_name: str = "train") -> DictConfig:
-        return compose_config(tmp_path, list(overrides), config_name)
+    def make(*overrides: str, config_name: str = "train", run_dir: Path | None = None) -> DictConfig:
+        return compose_config(run_dir or tmp_path, list(overrides), config_name)
 
     yield make
     GlobalHydra.instance().clear()
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a CLI subprocess: this one, plus the repo root, full Hydra errors and ``extra``."""
+    return dict(os.environ, PROJECT_ROOT=str(REPO), HYDRA_FULL_ERROR="1", PYTHONUNBUFFERED="1", **extra)
 
 
 @pytest.fixture
@@ -70,11 +75,35 @@ def run_cli(tmp_path):
     import subprocess
 
     def run(module: str, *args: str, timeout: float = 300, check: bool = True):
-        env = dict(os.environ, PROJECT_ROOT=str(REPO), HYDRA_FULL_ERROR="1", PYTHONUNBUFFERED="1")
-        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env, capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=cli_env(), capture_output=True,
                               text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\nSTDERR:\n{proc.stderr[-4000:]}")
         return proc
 
     return run
+
+
+@pytest.fixture
+def start_cli(tmp_path):
+    """Start ``python -m <module> <args>`` from the repo root without waiting (``env``: extra variables).  Returns
+    the Popen, its output in the file ``proc.log_path``; processes still running at teardown are killed."""
+    import subprocess
+
+    procs = []
+
+    def start(module: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        log_path = tmp_path / f"cli-{len(procs)}.log"
+        log = log_path.open("w")
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=REPO, env=cli_env(**(env or {})),
+                                stdout=log, stderr=subprocess.STDOUT)
+        proc.log_path = log_path
+        procs.append((proc, log))
+        return proc
+
+    yield start
+    for proc, log in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -35,7 +35,6 @@ def resolve_ckpt_path(ckpt_path: Optional[str], trainer: pl.Trainer) -> Optional
 KNOWN_NOISE = (
     r".*isinstance\(treespec, LeafSpec\)",                    # Lightning's own use of a torch deprecation
     r"You have overridden `on_after_batch_transfer`",         # intended: the modules convert memory format there
-    r"Experiment logs directory .* exists and is not empty",  # the run directory already holds Hydra's .hydra/
 )
 
 

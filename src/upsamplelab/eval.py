@@ -2,7 +2,8 @@
 
 The data, model and upsampler are those of the run that wrote the checkpoint (its ``.hydra/config.yaml``, found
 next to ``checkpoints/``), so the path alone is enough; ``data.*`` / ``model.*`` overrides on the command line
-still apply on top.  Runs validation and test and returns their metrics.
+still apply on top.  Runs validation and test and returns their metrics.  The checkpoint is loaded with
+``weights_only=True``: a file that would run code when unpickled is refused (``UnsafeCheckpointError``).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")), callbacks=[])
     metrics: dict[str, Any] = {}
     for run in (trainer.validate, trainer.test):
-        for result in run(model, datamodule=datamodule, ckpt_path=str(ckpt_path), weights_only=False):
+        for result in run(model, datamodule=datamodule, ckpt_path=str(ckpt_path), weights_only=True):
             metrics |= result
     return metrics
 

@@ -38,7 +38,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     images = instantiate(cfg.data).real_images("train", 2 * args.samples)
     fake, real = images[:args.samples], images[args.samples:]
     model = fidelity.load_extractor("auto")
-    torch.set_grad_enabled(False)
     extract_s, _ = timed(lambda: fidelity.extract_features(fake, model, batch_size=args.batch_size))
     with tempfile.TemporaryDirectory() as cache:
         run = lambda: fidelity.fidelity_metrics(fake, real, real_key="timing", cache_dir=cache,  # noqa: E731

@@ -17,9 +17,7 @@ extractor on the generated images.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -32,6 +30,7 @@ from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics
 from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
+from ..atomic import atomic_save
 from .inception import load_extractor
 
 FID_MIN_SAMPLES = 2048
@@ -75,7 +74,7 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
         features = extract_features(real, model, batch_size=batch_size, device=device)[0]
         ref = {"key": real_key, "extractor": name, "features": features,
                **{k: torch.from_numpy(v) for k, v in fid_features_to_statistics(features).items()}}
-        _save_atomic(ref, cache_path)
+        atomic_save(ref, cache_path)
 
     fake_out = extract_features(fake, model, batch_size=batch_size, device=device)
     if isc and len(fake_out) < 2:
@@ -147,16 +146,3 @@ def reference_cache_path(cache_dir: str | Path, real_key: str, extractor_name: s
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{real_key}--{extractor_name}")[:160]
     digest = hashlib.sha1(f"{real_key}\0{extractor_name}".encode()).hexdigest()[:10]
     return Path(cache_dir) / f"{slug}-{digest}.pt"
-
-
-def _save_atomic(obj: dict, path: Path) -> None:
-    """torch.save to a temp file next to ``path``, then os.replace: readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,222 @@
+"""Reliability: a killed run resumes exactly, checkpoints are never torn, diverging runs stop and are marked, CPU
+runs repeat bit for bit, and checkpoints that would run code on load are refused."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+from hydra.utils import instantiate
+from omegaconf import open_dict
+
+from upsamplelab.reliability import AtomicCheckpointIO, UnsafeCheckpointError
+from upsamplelab.train import train
+
+AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3"]
+GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3"]
+SHORT = ["test=false", "trainer.log_every_n_steps=1", "+trainer.limit_train_batches=6", "+trainer.limit_val_batches=2"]
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread: on a 2-core machine that other jobs also load, two threads slow these tiny convolutions
+    down a hundredfold (both threads spin-wait for a core)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def read_rows(run_dir: Path) -> list[dict[str, str]]:
+    with open(run_dir / "metrics.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def last_checkpoint(run_dir: Path) -> dict:
+    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+
+
+def wait_for(condition, proc, timeout: float = 240) -> None:
+    """Poll ``condition()`` every 20 ms until it holds; fail if ``proc`` exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"exited {proc.returncode} early:\n{proc.log_path.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"timed out:\n{proc.log_path.read_text()[-3000:]}"
+        time.sleep(0.02)
+
+
+def finish(proc, timeout: float = 240) -> None:
+    assert proc.wait(timeout=timeout) == 0, proc.log_path.read_text()[-3000:]
+
+
+def trained_past_checkpoint(run_dir: Path) -> bool:
+    """last.ckpt exists and metrics.csv already holds training rows of epoch 1 (written after that checkpoint)."""
+    if not (run_dir / "checkpoints" / "last.ckpt").exists() or not (run_dir / "metrics.csv").exists():
+        return False
+    return any(r.get("epoch") == "1" and r.get("train/loss") for r in read_rows(run_dir))
+
+
+def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tmp_path):
+    """``kill -9`` a CLI run once it has trained past its epoch-0 checkpoint; the same command with ``ckpt_path=last``
+    finishes it.  Its metrics.csv equals an uninterrupted run's row for row (epochs, steps and values), and so do the
+    final epoch and global step."""
+    args = [*AE, "data.batch_size=8", "trainer.max_epochs=3", "trainer.log_every_n_steps=10",
+            "trainer.accelerator=cpu", "test=false", "extras.print_summary=false"]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    reference = start_cli("upsamplelab.train", *args, f"hydra.run.dir={whole}", env=ONE_THREAD)
+    victim = start_cli("upsamplelab.train", *args, f"hydra.run.dir={killed}", env=ONE_THREAD)
+    wait_for(lambda: trained_past_checkpoint(killed), victim)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+    stopped_at = last_checkpoint(killed)["epoch"]
+    logged = read_rows(killed)
+    assert stopped_at < 2 and not any(r.get("epoch") == "2" and r.get("val/psnr") for r in logged)  # unfinished
+    assert any(r.get("epoch") == str(stopped_at + 1) and r.get("train/loss") for r in logged)  # rows to drop
+    finish(start_cli("upsamplelab.train", *args, f"hydra.run.dir={killed}", "ckpt_path=last", env=ONE_THREAD))
+    finish(reference)
+
+    val = [(r["epoch"], r["step"]) for r in read_rows(killed) if r.get("val/psnr")]
+    assert val == [("0", "186"), ("1", "373"), ("2", "560")]             # every epoch once, none lost
+    assert read_rows(killed) == read_rows(whole)                         # every row, every column, bit for bit
+    resumed, uninterrupted = last_checkpoint(killed), last_checkpoint(whole)
+    assert (resumed["epoch"], resumed["global_step"]) == (uninterrupted["epoch"], uninterrupted["global_step"])
+
+
+def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
+    """Manual optimisation: both Adam states are checkpointed and restored (here from an explicit path); with the
+    RNG state restored too, the resumed GAN draws the same noise and logs the same numbers."""
+    whole, resumed = tmp_path / "whole", tmp_path / "resumed"
+    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=2", run_dir=whole))
+    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=1", run_dir=resumed))
+    states = last_checkpoint(resumed)["optimizer_states"]
+    assert len(states) == 2                                              # generator's and discriminator's Adam
+    assert all(int(s["state"][0]["step"]) == 6 for s in states)
+    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=2", f"ckpt_path={resumed / 'checkpoints' / 'last.ckpt'}",
+                   run_dir=resumed))
+
+    assert read_rows(resumed) == read_rows(whole)
+    after, expected = last_checkpoint(resumed), last_checkpoint(whole)
+    assert after["global_step"] == expected["global_step"] == 2 * 2 * 6  # two optimiser steps per batch
+    for mine, theirs in zip(after["optimizer_states"], expected["optimizer_states"], strict=True):
+        for p, state in theirs["state"].items():
+            assert all(torch.equal(mine["state"][p][k], v) for k, v in state.items())
+
+
+@pytest.mark.parametrize("task", [AE, GAN], ids=["autoencoder", "gan"])
+def test_same_seed_same_metrics(make_cfg, tmp_path, task):
+    for run in ("a", "b"):
+        train(make_cfg(*task, *SHORT, "trainer.max_epochs=2", run_dir=tmp_path / run))
+    first, second = read_rows(tmp_path / "a"), read_rows(tmp_path / "b")
+    assert len([r for r in first if r.get("val/loss") or r.get("val/d_loss")]) == 2
+    assert first == second                                               # no wall-time columns: compare everything
+
+
+def test_crash_while_saving_keeps_the_previous_checkpoint(make_cfg, tmp_path, monkeypatch):
+    cfg = make_cfg(*AE, *SHORT, "trainer.max_epochs=1")
+    assert isinstance(instantiate(cfg.trainer, logger=False).strategy.checkpoint_io, AtomicCheckpointIO)
+    train(cfg)
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    before, io = last.read_bytes(), AtomicCheckpointIO()
+    checkpoint = io.load_checkpoint(last)
+
+    def torn_save(obj, f):
+        f.write(before[:len(before) // 2])
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(torch, "save", torn_save)
+    with pytest.raises(OSError, match="No space left"):
+        io.save_checkpoint(checkpoint, last)
+    assert last.read_bytes() == before
+    assert torch.equal(io.load_checkpoint(last)["state_dict"]["net.encoder.0.weight"],
+                       checkpoint["state_dict"]["net.encoder.0.weight"])
+    assert sorted(p.name for p in last.parent.iterdir()) == ["best-epoch000.ckpt", "last.ckpt"]  # no temp file
+
+
+def test_nan_loss_stops_the_run_and_marks_it(make_cfg, tmp_path, caplog):
+    metrics = train(make_cfg(*AE, *SHORT, "model.optimizer.lr=1e30", "trainer.max_epochs=2"))
+    assert metrics["diverged"] == 1.0
+    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_rows(tmp_path) if r.get("train/loss")]
+    first_bad = next(step for step, loss in losses if loss != loss)
+    marker = json.loads((tmp_path / "DIVERGED").read_text())
+    assert marker | {"message": ""} == {"step": first_bad + 3, "epoch": 0, "batch": first_bad + 2, "loss": "train/loss",
+                                        "value": "nan", "non_finite": {"train/loss": "nan"},
+                                        "consecutive_bad_steps": 3, "message": ""}
+    assert losses[-1][0] == marker["batch"] - 1           # stopped in the 3rd bad step, before Lightning logged it
+    assert not (tmp_path / "checkpoints").exists()                       # nothing saved from the diverged epoch
+    assert "train/loss=nan" in caplog.text and "callbacks.divergence.patience=3" in caplog.text
+    assert "model.optimizer.lr" in caplog.text
+
+
+class LearningRateBlowUp(pl.Callback):
+    """From ``epoch`` on, every learning rate is 1e30: a run that trains well, then diverges."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.current_epoch >= self.epoch:
+            for optimizer in trainer.optimizers:
+                for group in optimizer.param_groups:
+                    group["lr"] = 1e30
+
+
+@pytest.mark.parametrize("task,patience,steps_per_epoch", [(GAN, 3, 12), (AE, 1000, 6)],
+                         ids=["gan-loss-streak", "autoencoder-before-checkpoint"])
+def test_divergence_keeps_the_last_good_checkpoint(make_cfg, tmp_path, task, patience, steps_per_epoch):
+    """The GAN stops on its 3rd NaN step; with patience 1000 the autoencoder is stopped by the parameter check that
+    runs before ModelCheckpoint would save its NaN weights."""
+    cfg = make_cfg(*task, *SHORT, "trainer.max_epochs=3", f"callbacks.divergence.patience={patience}")
+    with open_dict(cfg):
+        cfg.callbacks.blow_up = {"_target_": f"{__name__}.LearningRateBlowUp", "epoch": 1}
+    assert train(cfg)["diverged"] == 1.0
+    marker = json.loads((tmp_path / "DIVERGED").read_text())
+    assert marker["epoch"] == 1 and marker["loss"] in ("train/loss", "train/d_loss", "train/g_loss")
+    assert marker["value"] == "nan"
+    last = last_checkpoint(tmp_path)                                    # loads (weights_only) and is epoch 0's
+    assert (last["epoch"], last["global_step"]) == (0, steps_per_epoch)
+    assert all(torch.isfinite(v).all() for v in last["state_dict"].values() if v.is_floating_point())
+
+
+class RunsCode:
+    """Unpickling this runs ``touch <marker>``: what a malicious checkpoint could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.fixture
+def crafted_checkpoint(tmp_path) -> tuple[Path, Path]:
+    """(a .ckpt whose pickle runs code, the file that code creates), checked to be live with weights_only=False."""
+    path, marker = tmp_path / "crafted.ckpt", tmp_path / "payload-ran"
+    torch.save({"state_dict": {}, "epoch": 0, "payload": RunsCode(marker)}, path)
+    torch.load(path, weights_only=False)
+    assert marker.exists()
+    marker.unlink()
+    return path, marker
+
+
+def test_eval_refuses_a_checkpoint_that_runs_code(run_cli, tmp_path, crafted_checkpoint):
+    path, marker = crafted_checkpoint
+    proc = run_cli("upsamplelab.eval", f"ckpt_path={path}", *AE, "trainer.accelerator=cpu",
+                   f"hydra.run.dir={tmp_path / 'eval'}", check=False)
+    assert proc.returncode != 0
+    assert f"refused to load checkpoint {path}" in proc.stderr and "posix.system" in proc.stderr
+    assert not marker.exists()
+
+
+def test_resume_refuses_a_checkpoint_that_runs_code(make_cfg, crafted_checkpoint):
+    path, marker = crafted_checkpoint
+    with pytest.raises(UnsafeCheckpointError, match="weights_only=True"):
+        train(make_cfg(*AE, *SHORT, f"ckpt_path={path}"))
+    assert not marker.exists()
