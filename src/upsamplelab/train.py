@@ -6,23 +6,32 @@ Returns the metrics so a Hydra sweeper can optimise one of them.
 Resume: the same command with the same ``hydra.run.dir`` and ``ckpt_path=last`` (or a checkpoint path) continues an
 interrupted run.  A run whose losses diverge stops (``DivergenceGuard``), skips the test, and returns
 ``diverged: 1.0`` among its metrics and NaN as the objective.
+
+Every run ends by writing ``run.json`` (``run_record``): completed, diverged or failed, wall time, throughput.  In a
+multirun, a job that raises is recorded as failed and the sweep goes on; relaunching a sweep into the same
+``hydra.sweep.dir`` skips the jobs that completed and resumes the interrupted ones from their ``last.ckpt``.
 """
 from __future__ import annotations
 
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pytorch_lightning as pl
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, open_dict
 
 from .config import (CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path,
                      silence_library_noise)
 from .reliability import TrainingDiverged
+from .run_record import read_run_record, write_run_record
 from .summary import print_outputs, print_summary
+from .throughput import Throughput
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +46,22 @@ def fit(trainer: pl.Trainer, model: pl.LightningModule, datamodule, ckpt_path: s
     return True
 
 
+def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
+    """What a sweeper optimises: the model's monitored metric; NaN for a diverged run."""
+    if metrics.get("diverged"):
+        return math.nan
+    monitor = cfg.model.get("monitor")
+    return metrics.get(monitor) if monitor else None
+
+
 def train(cfg: DictConfig) -> dict[str, Any]:
+    start = time.perf_counter()
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model)
     model.check_data(datamodule)
-    trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=instantiate_callbacks(cfg.get("callbacks")),
-                                      logger=instantiate_loggers(cfg.get("logger")))
+    callbacks = instantiate_callbacks(cfg.get("callbacks")) + [Throughput()]
+    trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
     if cfg.extras.get("print_summary") and trainer.is_global_zero:
         print_summary(cfg, model, datamodule, trainer)
 
@@ -55,18 +73,38 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
-        print_outputs(Path(trainer.default_root_dir).resolve())
+        run_dir = Path(trainer.default_root_dir).resolve()
+        write_run_record(run_dir, "diverged" if diverged else "completed", error=None,
+                         wall_time_s=time.perf_counter() - start,
+                         train_images_per_s=metrics.get("train/images_per_s"), epochs=trainer.current_epoch,
+                         global_step=trainer.global_step, monitor=cfg.model.get("monitor"),
+                         monitor_mode=cfg.model.get("monitor_mode"), objective=objective(cfg, metrics))
+        print_outputs(run_dir)
     return metrics
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     silence_library_noise()
-    metrics = train(cfg)
-    monitor = cfg.model.get("monitor")
-    if metrics.get("diverged"):
+    run_dir, multirun = Path(cfg.paths.output_dir), HydraConfig.get().mode == RunMode.MULTIRUN
+    record = read_run_record(run_dir)
+    if multirun and record is not None and record["status"] == "completed":
+        print(f"skipping {run_dir}: already completed (delete its run.json to train it again)")
+        return record.get("objective")
+    if multirun and cfg.get("ckpt_path") is None and (run_dir / "checkpoints" / "last.ckpt").exists():
+        log.info("resuming the interrupted job in %s from checkpoints/last.ckpt", run_dir)
+        with open_dict(cfg):
+            cfg.ckpt_path = "last"
+    start = time.perf_counter()
+    try:
+        return objective(cfg, train(cfg))
+    except Exception as err:
+        write_run_record(run_dir, "failed", error=f"{type(err).__name__}: {err}",
+                         wall_time_s=time.perf_counter() - start)
+        if not multirun:
+            raise
+        log.exception("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json")
         return math.nan
-    return metrics.get(monitor) if monitor else None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""``run.json``: how a run ended, next to its outputs.  The sweep report reads it; a relaunched sweep skips jobs
+whose record says "completed".
+
+    {"status": "completed" | "diverged" | "failed", "error": "<Type>: <message>" | null, "wall_time_s": float,
+     "train_images_per_s": float | null, "epochs": int | null, "global_step": int | null,
+     "monitor": str | null, "monitor_mode": str | null, "objective": float | null}
+
+A job directory without ``run.json`` was killed or is still running.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Optional
+
+RUN_RECORD = "run.json"
+STATUSES = ("completed", "diverged", "failed")
+
+
+def write_run_record(run_dir: Path, status: str, **fields: Any) -> Path:
+    """Write ``run.json`` (atomically: temp file + rename) with ``status`` and ``fields``; NaN becomes null."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {list(STATUSES)}, got {status!r}")
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fields.items()}
+    path = Path(run_dir) / RUN_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"status": status, **clean}, indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def read_run_record(run_dir: Path) -> Optional[dict[str, Any]]:
+    """The run's record, or None when it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(run_dir) / RUN_RECORD).read_text())
+    except (OSError, ValueError):
+        return None
