@@ -60,7 +60,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model)
     model.check_data(datamodule)
-    callbacks = instantiate_callbacks(cfg.get("callbacks")) + [Throughput()]
+    throughput = Throughput()
+    callbacks = instantiate_callbacks(cfg.get("callbacks")) + [throughput]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
     if cfg.extras.get("print_summary") and trainer.is_global_zero:
         print_summary(cfg, model, datamodule, trainer)
@@ -76,7 +77,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         run_dir = Path(trainer.default_root_dir).resolve()
         write_run_record(run_dir, "diverged" if diverged else "completed", error=None,
                          wall_time_s=time.perf_counter() - start,
-                         train_images_per_s=metrics.get("train/images_per_s"), epochs=trainer.current_epoch,
+                         train_images_per_s=throughput.images_per_s, epochs=trainer.current_epoch,
                          global_step=trainer.global_step, monitor=cfg.model.get("monitor"),
                          monitor_mode=cfg.model.get("monitor_mode"), objective=objective(cfg, metrics))
         print_outputs(run_dir)
