@@ -66,7 +66,7 @@ def make_cfg(tmp_path, monkeypatch):
 
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment of a CLI subprocess: this one, plus the repo root, full Hydra errors and ``extra``."""
-    return dict(os.environ, PROJECT_ROOT=str(REPO), HYDRA_FULL_ERROR="1", PYTHONUNBUFFERED="1", **extra)
+    return dict(os.environ, PROJECT_ROOT=str(REPO), HYDRA_FULL_ERROR="1", PYTHONUNBUFFERED="1") | extra
 
 
 @pytest.fixture
@@ -74,9 +74,9 @@ def run_cli(tmp_path):
     """Run ``python -m <module> <args>`` in a subprocess from the repo root; returns the CompletedProcess."""
     import subprocess
 
-    def run(module: str, *args: str, timeout: float = 300, check: bool = True):
-        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=cli_env(), capture_output=True,
-                              text=True, timeout=timeout)
+    def run(module: str, *args: str, timeout: float = 300, check: bool = True, env: dict[str, str] | None = None):
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=cli_env(**(env or {})),
+                              capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\nSTDERR:\n{proc.stderr[-4000:]}")
         return proc

@@ -16,6 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from .bad_input import check_ckpt_path, exit_on_bad_input
 from .config import CONFIG_DIR, instantiate_loggers, silence_library_noise
 
 RUN_KEYS = ("data", "model", "upsampler", "seed")
@@ -39,9 +40,10 @@ def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str])
 
 
 def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
+    if cfg.ckpt_path == "last":
+        raise ValueError("ckpt_path=last names a training run's own checkpoint; give the path of a .ckpt file")
+    check_ckpt_path(cfg.ckpt_path)
     ckpt_path = Path(cfg.ckpt_path)
-    if not ckpt_path.is_file():
-        raise FileNotFoundError(f"ckpt_path={cfg.ckpt_path} does not exist")
     run_cfg = run_config_of(ckpt_path)
     if run_cfg is not None:
         cfg = adopt_run_config(cfg, run_cfg, list(overrides))
@@ -60,7 +62,11 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
     silence_library_noise()
-    metrics = evaluate(cfg, HydraConfig.get().overrides.task)
+    try:
+        metrics = evaluate(cfg, HydraConfig.get().overrides.task)
+    except Exception as err:
+        exit_on_bad_input(err)
+        raise
     for key, value in sorted(metrics.items()):
         print(f"{key:>20s}  {value:.6g}")
 

@@ -26,6 +26,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
+from .bad_input import check_ckpt_path, exit_on_bad_input, explain
 from .config import (CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path,
                      silence_library_noise)
 from .reliability import TrainingDiverged
@@ -54,15 +55,24 @@ def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
     return metrics.get(monitor) if monitor else None
 
 
-def train(cfg: DictConfig) -> dict[str, Any]:
-    start = time.perf_counter()
+def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
+    """Everything a run needs, checked: arguments, model/data fit, ckpt_path, then the data loaded (an absent
+    dataset fails here, before training)."""
     pl.seed_everything(cfg.seed, workers=True)
+    check_ckpt_path(cfg.get("ckpt_path"))
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model)
     model.check_data(datamodule)
     throughput = Throughput()
     callbacks = instantiate_callbacks(cfg.get("callbacks")) + [throughput]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
+    datamodule.setup("fit")
+    return datamodule, model, trainer, throughput
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    start = time.perf_counter()
+    datamodule, model, trainer, throughput = build(cfg)
     if cfg.extras.get("print_summary") and trainer.is_global_zero:
         print_summary(cfg, model, datamodule, trainer)
 
@@ -103,8 +113,10 @@ def main(cfg: DictConfig) -> float | None:
         write_run_record(run_dir, "failed", error=f"{type(err).__name__}: {err}",
                          wall_time_s=time.perf_counter() - start)
         if not multirun:
+            exit_on_bad_input(err)
             raise
-        log.exception("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json")
+        log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json",
+                  exc_info=explain(err) is None)
         return math.nan
 
 

@@ -1,0 +1,59 @@
+"""Bad input fails fast and says so in one line: what is wrong, which key, what is allowed.
+
+The entry points check what they can before any data is loaded or trained on (``check_ckpt_path`` here; the
+networks and data modules check their own arguments when built, the LightningModules check that model and data
+fit; the data is then loaded before training, so an absent dataset stops the run there).  ``explain`` turns such an
+error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised.  Set
+``HYDRA_FULL_ERROR=1`` to get the traceback instead.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from pathlib import Path
+from typing import Optional
+
+from hydra.errors import InstantiationException
+
+from .data import DatasetUnavailableError
+from .reliability import UnsafeCheckpointError
+
+BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError)
+
+
+def check_ckpt_path(ckpt_path: Optional[str]) -> None:
+    """``ckpt_path`` must be null, "last", or an existing checkpoint file (torch.save's zip format)."""
+    if ckpt_path in (None, "last"):
+        return
+    path = Path(ckpt_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"ckpt_path={ckpt_path} does not exist; give an existing .ckpt file, 'last' (this "
+                                f"run directory's checkpoints/last.ckpt) or null")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"ckpt_path={ckpt_path} is not a checkpoint (not a torch.save archive)")
+
+
+def root_cause(err: BaseException) -> BaseException:
+    """The error a Hydra-instantiated constructor raised, else ``err``."""
+    while isinstance(err, InstantiationException) and err.__cause__ is not None:
+        err = err.__cause__
+    return err
+
+
+def explain(err: BaseException) -> Optional[str]:
+    """The one-line message for a bad-input error, None for anything else (a bug: keep its traceback)."""
+    cause = root_cause(err)
+    if not isinstance(cause, BAD_INPUT):
+        return None
+    return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
+
+
+def exit_on_bad_input(err: BaseException) -> None:
+    """Print ``explain(err)`` to stderr and exit with status 2; return (to re-raise) for other errors or when
+    ``HYDRA_FULL_ERROR=1``."""
+    message = explain(err)
+    if message is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        return
+    print(f"error: {message}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
+    sys.exit(2)

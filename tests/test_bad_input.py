@@ -1,0 +1,52 @@
+"""A catalogue of bad configurations, each run through the real CLI: one clear line naming the key and what is
+allowed, a non-zero exit, no traceback, and nothing trained."""
+from __future__ import annotations
+
+import pytest
+
+GAN = ["data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8"]
+
+CASES = {
+    "unknown upsampler": (GAN + ["upsampler.name=nope"], "unknown upsampler 'nope'; valid names: convT_k3, convT_k4"),
+    "output_padding rule": (GAN + ["upsampler=convT_k3", "+upsampler.output_padding=2"],
+                            "output_padding must be smaller than either stride or dilation"),
+    "not exactly x2": (GAN + ["upsampler=convT_k3", "+upsampler.output_padding=0"],
+                       "do not upsample by exactly scale_factor=2"),
+    "unet depth vs size": (["model=unet", "data=fashion_seg", "data.image_size=28", "model.net.depth=5"],
+                           "data.image_size=28 is not divisible by 2**model.net.depth = 32"),
+    "generator size vs data": (GAN + ["model.generator.image_size=64", "model.discriminator.image_size=64"],
+                               "model.generator.image_size=64 but data.image_size=32"),
+    "channels": (GAN + ["model.generator.channels=3"], "model.generator.channels=3 but data.channels=1"),
+    "fid samples": (GAN + ["metrics.fid_samples=1"], "metrics.fid_samples must be an int >= 2"),
+    "resize mode": (GAN + ["data.resize=crop"], "data.resize must be one of ['pad', 'resize']"),
+    "missing checkpoint": (GAN + ["ckpt_path=/nonexistent/x.ckpt"], "ckpt_path=/nonexistent/x.ckpt does not exist"),
+    "absent dataset": (["data=cifar10", "data.download=false"], "Set data.download=true to download it"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_config_fails_in_one_line(run_cli, tmp_path, case):
+    overrides, message = CASES[case]
+    proc = run_cli("upsamplelab.train", *overrides, "trainer.accelerator=cpu", "extras.print_summary=false",
+                   f"hydra.run.dir={tmp_path / 'run'}", env={"HYDRA_FULL_ERROR": "0"}, check=False, timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-2].startswith("error: ")          # the line, then the hint
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_not_a_checkpoint_and_the_full_traceback_on_request(run_cli, tmp_path):
+    fake = tmp_path / "notes.ckpt"
+    fake.write_text("not a checkpoint")
+    args = ("upsamplelab.eval", f"ckpt_path={fake}", "trainer.accelerator=cpu", f"hydra.run.dir={tmp_path / 'run'}")
+    proc = run_cli(*args, env={"HYDRA_FULL_ERROR": "0"}, check=False, timeout=120)
+    assert proc.returncode == 2 and f"ckpt_path={fake} is not a checkpoint" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    full = run_cli(*args, env={"HYDRA_FULL_ERROR": "1"}, check=False, timeout=120)
+    assert full.returncode != 0 and "Traceback" in full.stderr
+
+
+def test_unknown_group_option_is_hydras_message(run_cli, tmp_path):
+    proc = run_cli("upsamplelab.train", "model=nope", f"hydra.run.dir={tmp_path / 'run'}", check=False, timeout=120)
+    assert proc.returncode != 0 and "Could not find 'model/nope'" in proc.stderr
+    assert "Available options in 'model'" in proc.stderr and "dcgan" in proc.stderr
