@@ -48,11 +48,12 @@ def fit(trainer: pl.Trainer, model: pl.LightningModule, datamodule, ckpt_path: s
 
 
 def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
-    """What a sweeper optimises: the model's monitored metric; NaN for a diverged run."""
+    """What a sweeper optimises: the best value of the model's monitored metric (the last one when no best was
+    recorded); NaN for a diverged run."""
     if metrics.get("diverged"):
         return math.nan
     monitor = cfg.model.get("monitor")
-    return metrics.get(monitor) if monitor else None
+    return metrics.get(f"best/{monitor}", metrics.get(monitor)) if monitor else None
 
 
 def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
@@ -78,6 +79,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     diverged = bool(cfg.get("train")) and not fit(trainer, model, datamodule, cfg.get("ckpt_path"))
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()} | ({"diverged": 1.0} if diverged else {})
+    best_score = trainer.checkpoint_callback.best_model_score if trainer.checkpoint_callback else None
+    if best_score is not None:
+        metrics[f"best/{trainer.checkpoint_callback.monitor}"] = float(best_score)
 
     if cfg.get("test") and not diverged:
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
