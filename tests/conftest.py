@@ -78,7 +78,8 @@ def run_cli(tmp_path):
         proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=cli_env(**(env or {})),
                               capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
-            raise AssertionError(f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\nSTDERR:\n{proc.stderr[-4000:]}")
+            raise AssertionError(f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\n"
+                                 f"STDERR:\n{proc.stderr[-4000:]}")
         return proc
 
     return run

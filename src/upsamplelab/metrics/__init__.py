@@ -14,5 +14,5 @@ from .phase_contrast import phase_contrast
 from .phase_energy import phase_energy
 from .spectrum import radial_power_spectrum, spectral_distance
 
-__all__ = ["fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy", "radial_power_spectrum", "reference_cache_path",
-           "spectral_distance"]
+__all__ = ["fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy", "radial_power_spectrum",
+           "reference_cache_path", "spectral_distance"]

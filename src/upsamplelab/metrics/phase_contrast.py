@@ -9,7 +9,8 @@ and period P, on the region Omega left after cropping ``border`` pixels per side
     contrast = sqrt( mean_{c, a, b} (m[c, a, b] - m0[c])^2 ) / sqrt( mean_{c, (y, x) in Omega} x[c, y, x]^2 + eps )
 
 the RMS deviation of the P^2 phase means over the RMS of the image.  0 for any image whose phases agree on average
-(constant, smooth, resize-conv outputs); for the 1-2-4 overlap pattern of K3/S2 (phase means 1, 2, 2, 4) sqrt(19)/10 = 0.436.
+(constant, smooth, resize-conv outputs); for the 1-2-4 overlap pattern of K3/S2 (phase means 1, 2, 2, 4)
+sqrt(19)/10 = 0.436.
 Unlike phase energy it is not invariant to an offset: it compares the pattern with the image's brightness, as an
 eye looking at the at-initialisation images of Odena, Dumoulin & Olah (2016) does.
 """
