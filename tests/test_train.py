@@ -150,8 +150,21 @@ def test_eval_recomputes_fid_with_another_sample_count(make_cfg, tmp_path):
     from omegaconf import OmegaConf
     OmegaConf.save(cfg, tmp_path / ".hydra" / "config.yaml")
     eval_cfg = make_cfg(f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}", "metrics.fid_samples=150",
-                        config_name="eval")
+                        config_name="eval", run_dir=tmp_path / "eval")
     metrics = evaluate(eval_cfg)
-    records = [json.loads(line) for line in (tmp_path / "fidelity.jsonl").read_text().splitlines()]
-    assert [r["num_fake"] for r in records] == [100, 150]      # training used 100 samples, eval asked for 150
-    assert metrics["val/fid"] == pytest.approx(records[-1]["fid"], rel=1e-6)
+    trained, evaluated = ([json.loads(line) for line in (run / "fidelity.jsonl").read_text().splitlines()]
+                          for run in (tmp_path, tmp_path / "eval"))
+    assert [r["num_fake"] for r in trained + evaluated] == [100, 150]   # training used 100 samples, eval 150
+    assert metrics["val/fid"] == pytest.approx(evaluated[-1]["fid"], rel=1e-6)
+
+
+def test_fidelity_records_replace_revalidated_epochs(tmp_path):
+    """A resumed run validates again the epochs its killed predecessor had recorded: one line per epoch remains."""
+    import json
+    from upsamplelab.lightning import SampleQuality
+    path = tmp_path / "fidelity.jsonl"
+    for epoch in range(3):
+        SampleQuality.record({"fid": 10.0 - epoch}, path, epoch=epoch, step=epoch)
+    SampleQuality.record({"fid": 7.5}, path, epoch=1, step=1)
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [
+        {"epoch": 0, "step": 0, "fid": 10.0}, {"epoch": 1, "step": 1, "fid": 7.5}]

@@ -59,8 +59,12 @@ class SampleQuality:
                 batch_size=self.batch_size, device=device)
 
     @staticmethod
-    def record(result: dict[str, float | str], path: Path, **context: int) -> None:
-        """Append ``context`` (epoch, step) and ``result`` as one JSON line to ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a") as f:
-            f.write(json.dumps(context | result) + "\n")
+    def record(result: dict[str, float | str], path: Path, epoch: int, step: int) -> None:
+        """Add ``{"epoch", "step", **result}`` as a JSON line to ``path``, replacing the lines of this and later
+        epochs (a resumed run validates again the epochs its killed predecessor had recorded)."""
+        lines = path.read_text().splitlines() if path.exists() else []
+        kept = [line for line in lines if json.loads(line)["epoch"] < epoch]
+        tmp = path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(f"{line}\n" for line in kept) + json.dumps({"epoch": epoch, "step": step} | result)
+                       + "\n")
+        tmp.replace(path)
