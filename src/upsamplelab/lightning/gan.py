@@ -10,10 +10,10 @@ samples often degrade late in training (StudioGAN reports the best FID seen).
 """
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from typing import Optional
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import OptimizerFactory, UpsampleLabModule
@@ -53,7 +53,7 @@ class GANModule(UpsampleLabModule):
         return [self.optimizer_g(self.generator.parameters()), self.optimizer_d(self.discriminator.parameters())]
 
     def _losses(self, real: Tensor, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(d_loss, g_loss, fake) with D scored on detached fakes and G on the same fakes."""
+        """(d_loss, fake, D's logits on the reals), D scored on the reals and on the detached fakes."""
         fake = self.generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake.detach())
         d_loss = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
