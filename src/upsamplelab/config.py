@@ -13,23 +13,36 @@ from omegaconf import DictConfig
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 
-def instantiate_callbacks(cfg: Optional[DictConfig]) -> list[pl.Callback]:
-    """Every entry of the ``callbacks`` group that has a ``_target_``."""
+def instantiate_entries(cfg: Optional[DictConfig]) -> list:
+    """Every entry of a config group like ``callbacks`` or ``logger`` that has a ``_target_``."""
     return [instantiate(c) for c in (cfg or {}).values() if isinstance(c, DictConfig) and "_target_" in c]
 
 
 def instantiate_loggers(cfg: Optional[DictConfig]) -> list | bool:
-    """Every entry of the ``logger`` group; ``False`` (no logger) when there is none."""
-    loggers = [instantiate(c) for c in (cfg or {}).values() if isinstance(c, DictConfig) and "_target_" in c]
-    return loggers or False
+    """The ``logger`` group's loggers; ``False`` (no logger) when there is none."""
+    return instantiate_entries(cfg) or False
+
+
+def last_checkpoint(run_dir: str | Path) -> Path:
+    """Where a run keeps its newest checkpoint: ``<run dir>/checkpoints/last.ckpt``."""
+    return Path(run_dir) / "checkpoints" / "last.ckpt"
 
 
 def resolve_ckpt_path(ckpt_path: Optional[str], trainer: pl.Trainer) -> Optional[str]:
-    """``"last"`` means ``<run dir>/checkpoints/last.ckpt`` (None when it does not exist yet: a fresh start)."""
+    """``"last"`` means ``last_checkpoint(<run dir>)`` (None when it does not exist yet: a fresh start)."""
     if ckpt_path != "last":
         return ckpt_path
-    last = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+    last = last_checkpoint(trainer.default_root_dir)
     return str(last) if last.exists() else None
+
+
+def instantiate_task(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule]:
+    """Seed, then the data module and the LightningModule, checked to fit each other (nothing loaded yet)."""
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    model.check_data(datamodule)
+    return datamodule, model
 
 
 KNOWN_NOISE = (

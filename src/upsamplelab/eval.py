@@ -17,7 +17,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from .bad_input import check_ckpt_path, exit_on_bad_input
-from .config import CONFIG_DIR, instantiate_loggers, silence_library_noise
+from .config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
 
 RUN_KEYS = ("data", "model", "upsampler", "seed")
 
@@ -47,10 +47,7 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
     run_cfg = run_config_of(ckpt_path)
     if run_cfg is not None:
         cfg = adopt_run_config(cfg, run_cfg, list(overrides))
-    pl.seed_everything(cfg.seed, workers=True)
-    datamodule = instantiate(cfg.data)
-    model = instantiate(cfg.model)
-    model.check_data(datamodule)
+    datamodule, model = instantiate_task(cfg)
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")), callbacks=[])
     metrics: dict[str, Any] = {}
     for run in (trainer.validate, trainer.test):

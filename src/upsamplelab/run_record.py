@@ -14,6 +14,8 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
+from .atomic import atomic_write_text
+
 RUN_RECORD = "run.json"
 STATUSES = ("completed", "diverged", "failed")
 
@@ -24,10 +26,7 @@ def write_run_record(run_dir: Path, status: str, **fields: Any) -> Path:
         raise ValueError(f"status must be one of {list(STATUSES)}, got {status!r}")
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fields.items()}
     path = Path(run_dir) / RUN_RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"status": status, **clean}, indent=2) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps({"status": status, **clean}, indent=2) + "\n")
     return path
 
 

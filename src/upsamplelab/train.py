@@ -21,14 +21,14 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
-from hydra.utils import instantiate
 from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
 from .bad_input import check_ckpt_path, exit_on_bad_input, explain
-from .config import (CONFIG_DIR, instantiate_callbacks, instantiate_loggers, resolve_ckpt_path,
-                     silence_library_noise)
+from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
+                     resolve_ckpt_path, silence_library_noise)
 from .reliability import TrainingDiverged
 from .run_record import read_run_record, write_run_record
 from .summary import print_outputs, print_summary
@@ -59,13 +59,10 @@ def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
 def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
     """Everything a run needs, checked: arguments, model/data fit, ckpt_path, then the data loaded (an absent
     dataset fails here, before training)."""
-    pl.seed_everything(cfg.seed, workers=True)
     check_ckpt_path(cfg.get("ckpt_path"))
-    datamodule = instantiate(cfg.data)
-    model = instantiate(cfg.model)
-    model.check_data(datamodule)
+    datamodule, model = instantiate_task(cfg)
     throughput = Throughput()
-    callbacks = instantiate_callbacks(cfg.get("callbacks")) + [throughput]
+    callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
     datamodule.setup("fit")
     return datamodule, model, trainer, throughput
@@ -106,7 +103,7 @@ def main(cfg: DictConfig) -> float | None:
     if multirun and record is not None and record["status"] == "completed":
         print(f"skipping {run_dir}: already completed (delete its run.json to train it again)")
         return record.get("objective")
-    if multirun and cfg.get("ckpt_path") is None and (run_dir / "checkpoints" / "last.ckpt").exists():
+    if multirun and cfg.get("ckpt_path") is None and last_checkpoint(run_dir).exists():
         log.info("resuming the interrupted job in %s from checkpoints/last.ckpt", run_dir)
         with open_dict(cfg):
             cfg.ckpt_path = "last"

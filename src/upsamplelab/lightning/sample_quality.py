@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from ..atomic import atomic_write_text
 from ..metrics import fidelity
 from ..metrics.inception import EXTRACTORS
 
@@ -64,7 +65,5 @@ class SampleQuality:
         epochs (a resumed run validates again the epochs its killed predecessor had recorded)."""
         lines = path.read_text().splitlines() if path.exists() else []
         kept = [line for line in lines if json.loads(line)["epoch"] < epoch]
-        tmp = path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(f"{line}\n" for line in kept) + json.dumps({"epoch": epoch, "step": step} | result)
-                       + "\n")
-        tmp.replace(path)
+        new = json.dumps({"epoch": epoch, "step": step} | result)
+        atomic_write_text(path, "".join(f"{line}\n" for line in [*kept, new]))

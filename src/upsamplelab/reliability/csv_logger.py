@@ -14,12 +14,13 @@ when the run was killed lies past the checkpoint's rows and is cut.
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
+
+from ..atomic import atomic_write
 
 
 class AppendingExperimentWriter(ExperimentWriter):
@@ -63,10 +64,7 @@ class AppendingExperimentWriter(ExperimentWriter):
         self._replace([fieldnames] + [[row[column[k]] if k in column else "" for k in fieldnames] for row in rows])
 
     def _replace(self, rows: list[list[str]]) -> None:
-        tmp = Path(f"{self.metrics_file_path}.tmp")
-        with tmp.open("w", newline="") as f:
-            csv.writer(f).writerows(rows)
-        os.replace(tmp, self.metrics_file_path)
+        atomic_write(self.metrics_file_path, lambda f: csv.writer(f).writerows(rows))
 
 
 class ResumableCSVLogger(CSVLogger):
