@@ -7,30 +7,23 @@ from pathlib import Path
 
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, open_dict
 from torch import nn
 
-from upsamplelab.config import CONFIG_DIR
+from upsamplelab.config import CONFIG_DIR, compose_config
 
 REPO = CONFIG_DIR.parent
 os.environ.setdefault("PROJECT_ROOT", str(REPO))
 TEST_FID_SAMPLES = 100
 
 
-def compose_config(tmp_path: Path, overrides: list[str], config_name: str = "train") -> DictConfig:
+def compose_test_config(tmp_path: Path, overrides: list[str], config_name: str = "train") -> DictConfig:
     """Compose ``config_name`` with ``overrides``; CPU, no summary, outputs under ``tmp_path``."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        defaults = [f"metrics.fid_samples={TEST_FID_SAMPLES}", f"metrics.cache_dir={tmp_path / 'fidelity_cache'}"]
-        cfg = compose(config_name=config_name, overrides=defaults + overrides, return_hydra_config=True)
-    with read_write(cfg.hydra.runtime):
-        cfg.hydra.runtime.output_dir = str(tmp_path)
-    HydraConfig().set_config(cfg)
+    defaults = [f"metrics.fid_samples={TEST_FID_SAMPLES}", f"metrics.real_samples={TEST_FID_SAMPLES}",
+                f"metrics.cache_dir={tmp_path / 'fidelity_cache'}"]
+    cfg = compose_config(defaults + overrides, tmp_path, config_name)
     with open_dict(cfg):
-        cfg.paths.output_dir = str(tmp_path)
         cfg.trainer.accelerator = "cpu"
         cfg.extras.print_summary = False
         if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
@@ -58,7 +51,7 @@ def make_cfg(tmp_path, monkeypatch):
     (default ``tmp_path``); FID uses ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
     monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *args, **kwargs: TinyFeatures())
     def make(*overrides: str, config_name: str = "train", run_dir: Path | None = None) -> DictConfig:
-        return compose_config(run_dir or tmp_path, list(overrides), config_name)
+        return compose_test_config(run_dir or tmp_path, list(overrides), config_name)
 
     yield make
     GlobalHydra.instance().clear()

@@ -21,6 +21,12 @@ CASES = {
     "resize mode": (GAN + ["data.resize=crop"], "data.resize must be one of ['pad', 'resize']"),
     "missing checkpoint": (GAN + ["ckpt_path=/nonexistent/x.ckpt"], "ckpt_path=/nonexistent/x.ckpt does not exist"),
     "absent dataset": (["data=cifar10", "data.download=false"], "Set data.download=true to download it"),
+    "float16 on CPU": (GAN + ["trainer.precision=16-mixed"],
+                       "trainer.precision=16-mixed is for GPUs; on the CPU use one of [32, bf16-mixed]"),
+    "memory format": (GAN + ["model.channels_last=sometimes"],
+                      "model.channels_last must be one of [true, false, auto], got 'sometimes'"),
+    "compile flag": (GAN + ["model.compile=maybe"], "model.compile must be one of [true, false], got 'maybe'"),
+    "real samples": (GAN + ["metrics.real_samples=1"], "metrics.real_samples must be an int >= 2"),
 }
 
 

@@ -26,7 +26,8 @@ OFFLINE = [e for e in EXPERIMENTS if data_of(e) not in ONLINE_DATA]
 def test_every_offline_experiment_config_runs(run_cli, tmp_path):
     proc = run_cli("upsamplelab.train", "-m", f"experiment={','.join(OFFLINE)}", "++trainer.fast_dev_run=true",
                    "trainer.accelerator=cpu", "extras.print_summary=false", f"hydra.sweep.dir={tmp_path / 'sweep'}",
-                   "metrics.fid_samples=16", f"metrics.cache_dir={tmp_path / 'fidelity_cache'}",
+                   "metrics.fid_samples=16", "metrics.real_samples=16",
+                   f"metrics.cache_dir={tmp_path / 'fidelity_cache'}",
                    timeout=600)
     jobs = sorted(p for p in (tmp_path / "sweep").iterdir() if p.is_dir())
     assert len(jobs) == len(OFFLINE) >= 6

@@ -242,7 +242,8 @@ def test_fid_timing_command(monkeypatch, capsys):
     from conftest import TinyFeatures
     from upsamplelab.analysis import fid_timing
     monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *a, **k: TinyFeatures())
-    timings = fid_timing.main(["--data", "digits", "--samples", "64"])
-    assert set(timings) == {"inception_images_per_s", "cold_s", "warm_s", "speedup"}
-    assert min(timings.values()) > 0
+    timings = fid_timing.main(["--data", "digits", "--samples", "64", "--real-samples", "192"])
+    assert (timings["num_fake"], timings["num_real"], timings["extractor"]) == (64, 192, "TinyFeatures")
+    assert min(timings[k] for k in ("inception_images_per_s", "cold_s", "warm_s")) > 0
+    assert timings["speedup"] == pytest.approx(timings["cold_s"] / timings["warm_s"])
     assert "warm cache" in capsys.readouterr().out

@@ -155,6 +155,7 @@ def test_eval_recomputes_fid_with_another_sample_count(make_cfg, tmp_path):
     trained, evaluated = ([json.loads(line) for line in (run / "fidelity.jsonl").read_text().splitlines()]
                           for run in (tmp_path, tmp_path / "eval"))
     assert [r["num_fake"] for r in trained + evaluated] == [100, 150]   # training used 100 samples, eval 150
+    assert [r["num_real"] for r in trained + evaluated] == [100, 100]   # against the same reference set
     assert metrics["val/fid"] == pytest.approx(evaluated[-1]["fid"], rel=1e-6)
 
 

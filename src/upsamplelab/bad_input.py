@@ -34,6 +34,17 @@ def check_ckpt_path(ckpt_path: Optional[str]) -> None:
         raise ValueError(f"ckpt_path={ckpt_path} is not a checkpoint (not a torch.save archive)")
 
 
+CPU_PRECISIONS = ("32", "32-true", "bf16-mixed", "bf16-true", "64", "64-true")
+
+
+def check_precision(precision: str, device_type: str) -> None:
+    """float16 autocast is for GPUs: on the CPU it runs many times slower than float32 (no fast float16 kernels)
+    and needs a gradient scaler; refuse it there, naming the allowed values."""
+    if device_type == "cpu" and str(precision) not in CPU_PRECISIONS:
+        raise ValueError(f"trainer.precision={precision} is for GPUs; on the CPU use one of "
+                         f"[32, bf16-mixed] (or trainer=gpu on a machine with a GPU)")
+
+
 def root_cause(err: BaseException) -> BaseException:
     """The error a Hydra-instantiated constructor raised, else ``err``."""
     while isinstance(err, InstantiationException) and err.__cause__ is not None:

@@ -7,10 +7,30 @@ from pathlib import Path
 from typing import Optional
 
 import pytorch_lightning as pl
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict, read_write
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def compose_config(overrides: list[str], output_dir: str | Path, config_name: str = "train") -> DictConfig:
+    """``config_name`` composed with ``overrides`` as the command line would, writing into ``output_dir``.
+
+    Hydra's compose API (no run directory is created, nothing is logged): for tests and for ``upsamplelab.bench``,
+    which run ``train`` in-process on configs that the CLI would accept as they are.
+    """
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+    with read_write(cfg.hydra.runtime):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+    HydraConfig().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(output_dir)
+    return cfg
 
 
 def instantiate_entries(cfg: Optional[DictConfig]) -> list:

@@ -1,8 +1,12 @@
-"""Training throughput, measured where the time goes: from the first batch of an epoch to the end of its last.
+"""Training throughput in the steady state: images per second between the end of each epoch's first batch and the
+end of its last.
 
-``images_per_s`` = images of the training batches / seconds between the start of each epoch's first batch and the
-end of its last, summed over the run's epochs (data loading between batches counts, validation does not).  It is
-reported in ``run.json``, not in ``metrics.csv``, which stays identical between identical runs.
+``images_per_s`` = images of the training batches after each epoch's first / seconds from the end of that first
+batch to the end of the epoch's last, summed over the run's epochs.  The first batch is left out because it pays
+one-off costs (optimiser state allocation, first-call kernel selection, progress-bar set-up); everything between
+later batches counts (data loading, logging, callbacks), validation does not.  ``upsamplelab.bench`` times its raw
+PyTorch loop the same way, so the two are comparable.  Reported in ``run.json``, not in ``metrics.csv``, which
+stays identical between identical runs.
 """
 from __future__ import annotations
 
@@ -14,23 +18,27 @@ import pytorch_lightning as pl
 
 class Throughput(pl.Callback):
     def __init__(self) -> None:
-        self.images, self.seconds = 0, 0.0
-        self._start: Optional[float] = None
-        self._end = 0.0
+        self.epochs: list[tuple[int, float]] = []          # (images, seconds) of each timed epoch
+        self._first_end: Optional[float] = None
+        self._epoch_images, self._last_end = 0, 0.0
 
     @property
     def images_per_s(self) -> Optional[float]:
-        return self.images / self.seconds if self.seconds > 0 else None
+        seconds = sum(s for _, s in self.epochs)
+        return sum(n for n, _ in self.epochs) / seconds if seconds > 0 else None
 
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx: int) -> None:
-        if self._start is None:
-            self._start = time.perf_counter()
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._first_end, self._epoch_images = None, 0
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
-        self.images += len(batch[0])
-        self._end = time.perf_counter()
+        now = time.perf_counter()
+        if self._first_end is None:
+            self._first_end = now
+        else:
+            self._epoch_images += len(batch[0])
+            self._last_end = now
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self._start is not None:
-            self.seconds += self._end - self._start
-        self._start = None
+        if self._first_end is not None and self._epoch_images:
+            self.epochs.append((self._epoch_images, self._last_end - self._first_end))
+        self._first_end = None

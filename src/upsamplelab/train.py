@@ -26,7 +26,7 @@ from hydra.utils import instantiate
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
-from .bad_input import check_ckpt_path, exit_on_bad_input, explain
+from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
 from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
                      resolve_ckpt_path, silence_library_noise)
 from .reliability import TrainingDiverged
@@ -57,13 +57,14 @@ def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
 
 
 def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
-    """Everything a run needs, checked: arguments, model/data fit, ckpt_path, then the data loaded (an absent
-    dataset fails here, before training)."""
+    """Everything a run needs, checked: arguments, model/data fit, ckpt_path, precision for the device, then the
+    data loaded (an absent dataset fails here, before training)."""
     check_ckpt_path(cfg.get("ckpt_path"))
     datamodule, model = instantiate_task(cfg)
     throughput = Throughput()
     callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
+    check_precision(trainer.precision, trainer.strategy.root_device.type)
     datamodule.setup("fit")
     return datamodule, model, trainer, throughput
 

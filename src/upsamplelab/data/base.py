@@ -139,24 +139,25 @@ class InMemoryDataModule(ImageDataModule):
             parts["train"] = self.limit(parts["train"])
             self._parts = parts
 
-    def _part(self, split: str) -> Part:
+    def part(self, split: str) -> Part:
+        """(images, targets) of ``split``, the tensors batches are cut from."""
         check_split(split)
         self.setup()
         return self._parts[split]
 
     def real_images(self, split: str = "train", n: Optional[int] = None) -> Tensor:
         """The first ``n`` (all when None) images of ``split``, float32 (N, C, H, W) in [-1, 1]."""
-        return self._part(split)[0][:n]
+        return self.part(split)[0][:n]
 
     def loader(self, split: str, train: bool) -> InMemoryBatches:
-        images, targets = self._part(split)
+        images, targets = self.part(split)
         trainer = self.trainer
         replicas, rank = (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
         return InMemoryBatches(images, targets, batch_size=self.batch_size, shuffle=train, drop_last=train,
                                seed=self.seed, num_replicas=replicas, rank=rank)
 
     def split_size(self, split: str) -> int:
-        return len(self._part(split)[0])
+        return len(self.part(split)[0])
 
 
 class StreamedDataModule(ImageDataModule):

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import OptimizerFactory, UpsampleLabModule
+from .performance import ChannelsLast
 from .sample_quality import SampleQuality
 
 
@@ -24,9 +25,9 @@ class GANModule(UpsampleLabModule):
     def __init__(self, generator: nn.Module, discriminator: nn.Module, optimizer_g: OptimizerFactory,
                  optimizer_d: OptimizerFactory, grid_size: int = 64, noise_seed: int = 1234,
                  sample_quality: Optional[SampleQuality] = None, monitor: str = "val/fid", monitor_mode: str = "min",
-                 channels_last: bool = False) -> None:
+                 channels_last: ChannelsLast = "auto", compile: bool = False) -> None:
         """Without ``sample_quality`` there is no val/fid: monitor e.g. ``val/d_loss`` (mode max) instead."""
-        super().__init__(monitor, monitor_mode, channels_last)
+        super().__init__(monitor, monitor_mode, channels_last, compile)
         if sample_quality is None and monitor.startswith("val/fid"):
             raise ValueError("model.monitor=val/fid needs FID: configure metrics (model.sample_quality) or set "
                              "model.monitor=val/d_loss model.monitor_mode=max")
@@ -60,7 +61,7 @@ class GANModule(UpsampleLabModule):
                   + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
         return d_loss, fake, d_real
 
-    def training_step(self, batch, batch_idx: int) -> None:
+    def training_step(self, batch, batch_idx: int) -> dict[str, Tensor]:
         real = batch[0]
         opt_g, opt_d = self.optimizers()
         z = self.generator.sample_noise(real.shape[0], device=real.device)
@@ -74,9 +75,9 @@ class GANModule(UpsampleLabModule):
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
-        self.log_dict({"train/d_loss": d_loss, "train/g_loss": g_loss,
-                       "train/d_real": torch.sigmoid(d_real).mean(), "train/d_fake": torch.sigmoid(d_on_fake).mean()},
-                      prog_bar=True)
+        self.log_train(lambda: {"d_loss": d_loss, "g_loss": g_loss, "d_real": torch.sigmoid(d_real).mean(),
+                                "d_fake": torch.sigmoid(d_on_fake).mean()})
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
     def _evaluate(self, batch, batch_idx: int, stage: str) -> None:
         """Losses on held-out reals vs fakes from noise seeded by the batch index, so the numbers are repeatable;

@@ -9,6 +9,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
 from .base import OptimizerFactory, UpsampleLabModule
+from .performance import ChannelsLast
 
 LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss}
 DATA_RANGE = 2.0          # images live in [-1, 1]
@@ -16,8 +17,9 @@ DATA_RANGE = 2.0          # images live in [-1, 1]
 
 class ReconstructionModule(UpsampleLabModule):
     def __init__(self, net: nn.Module, optimizer: OptimizerFactory, loss: str = "mse", grid_size: int = 16,
-                 monitor: str = "val/psnr", monitor_mode: str = "max", channels_last: bool = False) -> None:
-        super().__init__(monitor, monitor_mode, channels_last)
+                 monitor: str = "val/psnr", monitor_mode: str = "max",
+                 channels_last: ChannelsLast = "auto", compile: bool = False) -> None:
+        super().__init__(monitor, monitor_mode, channels_last, compile)
         if loss not in LOSSES:
             raise ValueError(f"model.loss must be one of {sorted(LOSSES)}, got {loss!r}")
         self.net, self.optimizer, self.loss_fn, self.grid_size = net, optimizer, LOSSES[loss], grid_size
@@ -38,7 +40,7 @@ class ReconstructionModule(UpsampleLabModule):
     def training_step(self, batch, batch_idx: int) -> Tensor:
         x = batch[0]
         loss = self.loss_fn(self(x), x)
-        self.log("train/loss", loss, prog_bar=True)
+        self.log_train(lambda: {"loss": loss})
         return loss
 
     def _evaluate(self, batch, metrics: MetricCollection, stage: str) -> Tensor:

@@ -11,6 +11,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardInd
 from torchmetrics.segmentation import DiceScore
 
 from .base import OptimizerFactory, UpsampleLabModule
+from .performance import ChannelsLast
 from .grids import mask_to_image
 
 
@@ -26,8 +27,9 @@ def soft_dice_loss(logits: Tensor, target: Tensor, eps: float = 1.0) -> Tensor:
 class SegmentationModule(UpsampleLabModule):
     def __init__(self, net: nn.Module, optimizer: OptimizerFactory, num_classes: int,
                  scheduler: Optional[object] = None, dice_weight: float = 0.0, grid_size: int = 8,
-                 monitor: str = "val/miou", monitor_mode: str = "max", channels_last: bool = False) -> None:
-        super().__init__(monitor, monitor_mode, channels_last)
+                 monitor: str = "val/miou", monitor_mode: str = "max",
+                 channels_last: ChannelsLast = "auto", compile: bool = False) -> None:
+        super().__init__(monitor, monitor_mode, channels_last, compile)
         if num_classes < 2:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
         self.net, self.optimizer, self.scheduler = net, optimizer, scheduler
@@ -64,7 +66,7 @@ class SegmentationModule(UpsampleLabModule):
     def training_step(self, batch, batch_idx: int) -> Tensor:
         x, y = batch
         loss = self.loss(self(x), y)
-        self.log("train/loss", loss, prog_bar=True)
+        self.log_train(lambda: {"loss": loss})
         return loss
 
     def _evaluate(self, batch, metrics: MetricCollection, stage: str) -> Tensor:

@@ -17,7 +17,12 @@ class Upsampler(nn.Module):
     initialisation scheme (DCGAN's N(0, 0.02)) calls ``reset_parameters(weight_init)`` instead of overwriting the
     weights, so an upsampler whose initialisation IS its method (ICNR, bilinear) keeps its structure: ICNR draws
     its sub-kernel with ``weight_init`` and copies it, the bilinear transposed conv ignores ``weight_init``.
+
+    ``family`` groups upsamplers that run the same kernels ("transposed_conv", "resize_conv", "pixel_shuffle"):
+    performance choices such as the memory format are made per family.
     """
+
+    family = ""
 
     def __init__(self, in_channels: int, out_channels: int, scale_factor: int) -> None:
         super().__init__()

@@ -19,6 +19,8 @@ PIXEL_SHUFFLE_INITS = ("default", "icnr")
 class PixelShuffleUpsampler(Upsampler):
     """``Conv2d(in, out * r^2, kernel_size, padding=kernel_size // 2)`` then ``PixelShuffle(r)``."""
 
+    family = "pixel_shuffle"
+
     def __init__(self, in_channels: int, out_channels: int, scale_factor: int = 2, kernel_size: int = 3,
                  bias: bool = True, init: str = "default") -> None:
         super().__init__(in_channels, out_channels, scale_factor)

@@ -19,6 +19,8 @@ RESIZE_MODES = ("nearest", "bilinear")
 class ResizeConvUpsampler(Upsampler):
     """``Upsample(scale_factor, mode)`` followed by ``Conv2d(kernel_size, padding=kernel_size // 2)``."""
 
+    family = "resize_conv"
+
     def __init__(self, in_channels: int, out_channels: int, scale_factor: int = 2, mode: str = "nearest",
                  kernel_size: int = 3, bias: bool = True) -> None:
         super().__init__(in_channels, out_channels, scale_factor)

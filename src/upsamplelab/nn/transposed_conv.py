@@ -36,6 +36,8 @@ class TransposedConvUpsampler(Upsampler):
     learnable and ignores any ``weight_init`` a model passes to ``reset_parameters``.
     """
 
+    family = "transposed_conv"
+
     def __init__(self, in_channels: int, out_channels: int, scale_factor: int = 2, kernel_size: int = 4,
                  padding: int = 1, output_padding: int = 0, bias: bool = True, init: str = "default") -> None:
         super().__init__(in_channels, out_channels, scale_factor)

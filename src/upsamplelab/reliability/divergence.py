@@ -1,33 +1,36 @@
 """``DivergenceGuard``: stop a run whose training losses turned NaN/Inf, before it saves a broken checkpoint.
 
-After every training batch the guard reads the logged training metrics (``trainer.callback_metrics`` whose name
-starts with ``prefix``: ``train/loss`` under automatic optimisation, ``train/d_loss``, ``train/g_loss``, ... for the
-GAN's manual optimisation).  After ``patience`` consecutive batches with a non-finite value it stops the run.  Before
-the epoch-end checkpoints (at validation start and at training-epoch end: Lightning runs checkpoint callbacks after
-all others) it also checks that the parameters are finite, and stops if they are not, however short the streak; so
-``last.ckpt`` stays the last good checkpoint.  (A ``ModelCheckpoint`` that saves every n training steps is guarded
-by the loss check alone.)
+After every training batch the guard reads the losses that ``training_step`` returned (``outputs``: ``loss`` under
+automatic optimisation, named ``train/loss``; ``d_loss`` and ``g_loss`` for the GAN's manual optimisation, named
+``train/d_loss``, ``train/g_loss``) and counts consecutive batches with a non-finite one.  After ``patience`` of them
+it stops the run.  Before the epoch-end checkpoints (at validation start and at training-epoch end: Lightning runs
+checkpoint callbacks after all others) it also checks that the parameters are finite, and stops if they are not,
+however short the streak; so ``last.ckpt`` stays the last good checkpoint.  (A ``ModelCheckpoint`` that saves every
+n training steps is guarded by the loss check alone.)
 
 Stopping writes ``<run dir>/DIVERGED`` (JSON: ``step`` = optimiser steps so far, ``epoch``, ``batch``, ``loss`` and
 ``value`` = the first non-finite metric, ``non_finite`` = all of them, ``consecutive_bad_steps``, ``message``; values
 as strings, "nan"/"inf") and raises ``TrainingDiverged``, which ``upsamplelab.train`` reports and turns into a NaN
 objective.  A run that starts training again in that directory removes the marker.
 
-Cost: the watched metrics are stacked and copied to the host once per batch (a few numbers).  Lightning already
-converts every ``prog_bar`` metric to a Python number after each batch (the project's modules log their losses with
-``prog_bar=True``), so on a GPU this adds no pipeline stall of its own; under DDP the decision is combined across
-ranks (one all-reduce per batch) so that all ranks stop together.  The parameter check costs one read per
-checkpoint point.
+Cost: the streak is counted on the losses' device, so no step waits for the host; it is read (one host sync, and
+under DDP one all-reduce so that all ranks stop together) every ``check_every_n_steps`` batches: by default every
+batch on the CPU, where reading costs microseconds, and every ``trainer.log_every_n_steps`` batches on an
+accelerator, where a read per step would stall the pipeline.  A streak is therefore noticed up to that many batches
+late on a GPU; the parameter check before each checkpoint is unaffected.  That check costs one read per checkpoint
+point.
 """
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from torch import Tensor
 
 MARKER = "DIVERGED"
 
@@ -37,29 +40,57 @@ class TrainingDiverged(RuntimeError):
 
 
 class DivergenceGuard(pl.Callback):
-    def __init__(self, patience: int = 3, prefix: str = "train/") -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"callbacks.divergence.patience must be an int >= 1, got {patience!r}")
-        self.patience, self.prefix = patience, prefix
-        self._streak, self._bad, self._batch_idx = 0, {}, -1
+    def __init__(self, patience: int = 3, check_every_n_steps: int | None = None) -> None:
+        for key, value in (("patience", patience), ("check_every_n_steps", check_every_n_steps)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"callbacks.divergence.{key} must be an int >= 1, got {value!r}")
+        self.patience, self.check_every_n_steps = patience, check_every_n_steps
+        self._reset()
+
+    def _reset(self) -> None:
+        self._streak: Tensor | None = None        # consecutive non-finite batches, on the losses' device
+        self._longest: Tensor | None = None       # the longest streak since the last read
+        self._bad, self._batch_idx, self._seen = {}, -1, {}
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._streak, self._bad, self._batch_idx = 0, {}, -1
+        self._reset()
         if trainer.is_global_zero:
             (Path(trainer.default_root_dir) / MARKER).unlink(missing_ok=True)
+
+    @staticmethod
+    def watched(outputs: Any) -> dict[str, Tensor]:
+        """The training losses in ``outputs`` as ``train/<name>``: tensors of a mapping, or one tensor (loss)."""
+        if isinstance(outputs, Tensor):
+            outputs = {"loss": outputs}
+        if not isinstance(outputs, Mapping):
+            return {}
+        return {f"train/{k}": v.detach() for k, v in outputs.items() if isinstance(v, Tensor)}
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
         self._batch_idx = batch_idx
-        watched = {k: v for k, v in trainer.callback_metrics.items() if k.startswith(self.prefix)}
+        watched = self.watched(outputs)
         if not watched:
             return
-        values = torch.stack([v.detach().float().reshape(()) for v in watched.values()]).tolist()
-        self._bad = {k: v for k, v in zip(watched, values) if not math.isfinite(v)}
-        self._streak = self._streak + 1 if self._bad else 0
-        if trainer.strategy.reduce_boolean_decision(self._streak >= self.patience, all=False):
-            self._stop(trainer, f"non-finite for {self._streak} consecutive steps "
-                                f"(callbacks.divergence.patience={self.patience})")
+        finite = torch.stack([v.float().reshape(()) for v in watched.values()]).isfinite().all()
+        if self._streak is None:
+            self._streak = self._longest = torch.zeros((), dtype=torch.long, device=finite.device)
+        self._streak = (self._streak + 1) * (~finite)
+        self._longest = torch.maximum(self._longest, self._streak)
+        self._seen = watched
+        every = self.check_every_n_steps or (1 if pl_module.device.type == "cpu" else trainer.log_every_n_steps)
+        if (batch_idx + 1) % every == 0:
+            self._read(trainer)
+
+    def _read(self, trainer: pl.Trainer) -> None:
+        """Bring the streak to the host; stop when it reached ``patience``."""
+        longest = int(self._longest)
+        self._longest = self._streak
+        values = torch.stack([v.float().reshape(()) for v in self._seen.values()]).tolist()
+        self._bad = {k: v for k, v in zip(self._seen, values) if not math.isfinite(v)}
+        if trainer.strategy.reduce_boolean_decision(longest >= self.patience, all=False):
+            self._stop(trainer, f"non-finite for {longest} consecutive steps "
+                                f"(callbacks.divergence.patience={self.patience})", longest)
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:
@@ -73,9 +104,10 @@ class DivergenceGuard(pl.Callback):
         flags = [torch.isfinite(p.detach()).all() for p in pl_module.parameters()]
         broken = bool(flags) and not bool(torch.stack(flags).all())
         if trainer.strategy.reduce_boolean_decision(broken, all=False):
-            self._stop(trainer, "the parameters are non-finite; stopped before saving a checkpoint")
+            self._stop(trainer, "the parameters are non-finite; stopped before saving a checkpoint",
+                       int(self._streak) if self._streak is not None else 0)
 
-    def _stop(self, trainer: pl.Trainer, reason: str) -> None:
+    def _stop(self, trainer: pl.Trainer, reason: str, streak: int) -> None:
         loss, value = next(iter(self._bad.items()), ("parameters", math.nan))
         last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
         message = (f"training diverged at step {trainer.global_step} (epoch {trainer.current_epoch}, batch "
@@ -87,6 +119,6 @@ class DivergenceGuard(pl.Callback):
         if trainer.is_global_zero:
             marker = {"step": trainer.global_step, "epoch": trainer.current_epoch, "batch": self._batch_idx,
                       "loss": loss, "value": str(value), "non_finite": {k: str(v) for k, v in self._bad.items()},
-                      "consecutive_bad_steps": self._streak, "message": message}
+                      "consecutive_bad_steps": streak, "message": message}
             (Path(trainer.default_root_dir) / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
         raise TrainingDiverged(message)

@@ -1,0 +1,73 @@
+"""The benchmark: its hand-written baseline computes what the framework computes, and ``--quick`` reports
+consistent numbers for every section (the real bundled Inception times FID)."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from upsamplelab.bench import cli
+from upsamplelab.bench.families import FAMILIES
+from upsamplelab.bench.raw_loop import RawLoop
+from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER
+
+TASKS = {"autoencoder": ["model=autoencoder", "data=digits", "model.net.widths=[8,16]"],
+         "unet": ["model=unet", "data=shapes", "model.net.base_width=4", "data.num_samples=200", "data.val_size=40"]}
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task):
+    """Same initial weights, same batches (the same seeded permutation), same loss and optimiser: after 5 steps the
+    raw loop's parameters equal those the Trainer produced, so the benchmark compares like with like."""
+    from upsamplelab.config import instantiate_task
+    cfg = make_cfg(*TASKS[task], "data.batch_size=16", "upsampler=convT_k2")
+    datamodule, module = instantiate_task(cfg)
+    datamodule.setup("fit")
+    twin = copy.deepcopy(module)
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=1, limit_train_batches=5, limit_val_batches=0, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module, datamodule=datamodule)
+    images, targets = datamodule.part("train")
+    loop = RawLoop(twin, images, targets, batch_size=16, channels_last=module.uses_channels_last, seed=0)
+    for _ in range(5):
+        loop.timed_step()
+    for (name, p), q in zip(module.named_parameters(), twin.parameters()):
+        torch.testing.assert_close(q, p, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_quick_bench(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    result = cli.main(["--quick", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert result["machine"]["cores"] >= 1 and result["machine"]["torch"]
+
+    rows = result["models"]
+    assert [(r["family"], r["upsampler"]) for r in rows] == [("dcgan32_ngf16", u) for u in cli.QUICK_UPSAMPLERS]
+    for r in rows:
+        assert r["channels_last"] is CHANNELS_LAST_FASTER["cpu"][r["upsampler_family"]]     # model.channels_last=auto
+        assert r["overhead"] == pytest.approx(r["raw_images_per_s"] / r["framework_images_per_s"] - 1)
+        assert -0.5 < r["overhead"] < 1.0             # the same model and batch on both sides (loose: shared CI CPU)
+        assert r["channels_last_speedup"] == pytest.approx(
+            r["raw_channels_last_images_per_s"] / r["raw_nchw_images_per_s"])
+    (family,) = result["families"]
+    data_path = family["data_path"]
+    assert data_path["in_memory_images_per_s"] == pytest.approx(data_path["ratio"] * data_path["indexing_images_per_s"])
+    assert family["batch_size"] == FAMILIES["dcgan32_ngf16"].batch_size and family["sampling_images_per_s"] > 0
+
+    fid = result["fid"]
+    assert (fid["num_fake"], fid["num_real"], fid["extractor"]) == (16, 48, "inception-v3-bundled")
+    assert fid["warm_s"] < fid["cold_s"] and fid["speedup"] == pytest.approx(fid["cold_s"] / fid["warm_s"])
+    goals = {g["goal"].split(":")[0]: g for g in result["goals"]}
+    assert goals["dcgan32_ngf16"]["met"] == (max(r["overhead"] for r in rows) <= 0.08)
+    printed = capsys.readouterr().out
+    assert "Training throughput" in printed and "Goals" in printed and str(out) in printed
+
+
+def test_bench_rejects_unknown_names():
+    with pytest.raises(SystemExit, match=r"--families: unknown \['dcgan128'\]; allowed: dcgan32, "):
+        cli.main(["--families", "dcgan128"])
+    with pytest.raises(SystemExit, match=r"--upsamplers: unknown \['nope'\]"):
+        cli.main(["--upsamplers", "nope"])

@@ -1,0 +1,103 @@
+"""The performance options users set (issue 6): memory format, torch.compile, precision, FID sample counts, logging
+frequency; each checked for what it must not change (results) and for what it must do."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+
+from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER, resolve_channels_last
+from upsamplelab.models import ConvAutoencoder
+from upsamplelab.nn import list_upsamplers, upsampler_info
+from upsamplelab.train import train
+
+AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "data.batch_size=32", "test=false",
+      "+trainer.limit_train_batches=6", "+trainer.limit_val_batches=2", "trainer.max_epochs=2"]
+GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "test=false",
+       "+trainer.limit_train_batches=3", "+trainer.limit_val_batches=1", "trainer.max_epochs=1"]
+
+
+def rows(run_dir) -> list[dict[str, str]]:
+    with open(run_dir / "metrics.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def last_value(run_dir, key: str) -> float:
+    return [float(r[key]) for r in rows(run_dir) if r.get(key)][-1]
+
+
+@pytest.mark.parametrize("name", [n for n in list_upsamplers() if upsampler_info(n).scales in (None, (2,))])
+def test_channels_last_computes_the_same_function(name):
+    """Outputs and every gradient of a decoder built from the upsampler agree between NCHW and channels_last."""
+    torch.manual_seed(0)
+    nchw = ConvAutoencoder(name, channels=3, widths=[8, 16])
+    cl = ConvAutoencoder(name, channels=3, widths=[8, 16])
+    cl.load_state_dict(nchw.state_dict())
+    cl = cl.to(memory_format=torch.channels_last)
+    x = torch.randn(4, 3, 16, 16)
+    outs = [net(inp).square().mean() for net, inp in ((nchw, x), (cl, x.contiguous(memory_format=torch.channels_last)))]
+    for out in outs:
+        out.backward()
+    assert outs[1].item() == pytest.approx(outs[0].item(), rel=1e-5)
+    for (key, p), q in zip(nchw.named_parameters(), cl.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, rtol=1e-4, atol=1e-6, msg=key)
+
+
+def test_auto_memory_format_follows_the_measurement():
+    for family, faster in CHANNELS_LAST_FASTER["cpu"].items():
+        assert resolve_channels_last("auto", "cpu", {family}) is faster
+    assert resolve_channels_last("auto", "cuda", {"transposed_conv"}) is False      # not measured: NCHW
+    assert resolve_channels_last("auto", "cpu", set()) is False                      # no upsampler
+    assert resolve_channels_last(True, "cuda", set()) and not resolve_channels_last(False, "cpu", {"resize_conv"})
+
+
+def test_training_in_channels_last_matches_nchw(make_cfg, tmp_path):
+    """Same seed, same data: the two memory formats train to the same validation PSNR (float tolerance)."""
+    psnr = {}
+    for fmt in ("true", "false"):
+        run = tmp_path / fmt
+        cfg = make_cfg(*AE, "upsampler=resize_conv_nearest", f"model.channels_last={fmt}", run_dir=run)
+        train(cfg)
+        psnr[fmt] = last_value(run, "val/psnr")
+    assert psnr["true"] == pytest.approx(psnr["false"], rel=1e-3)
+
+
+def test_compiled_networks_train_like_eager_ones_and_keep_checkpoint_keys(make_cfg, tmp_path):
+    losses, keys = {}, {}
+    for flag in ("true", "false"):
+        run = tmp_path / flag
+        train(make_cfg(*AE, "upsampler=convT_k4", f"model.compile={flag}", "trainer.max_epochs=1",
+                       "trainer.log_every_n_steps=1", run_dir=run))
+        losses[flag] = [float(r["train/loss"]) for r in rows(run) if r.get("train/loss")]
+        keys[flag] = set(torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"])
+    assert keys["true"] == keys["false"]                       # nn.Module.compile in place: no "_orig_mod." prefix
+    assert losses["true"] == pytest.approx(losses["false"], rel=1e-3)
+
+
+def test_bf16_mixed_precision_trains_on_cpu(make_cfg, tmp_path):
+    """bf16 autocast on the CPU: finite losses that track float32's within bf16's precision."""
+    psnr = {}
+    for precision in ("bf16-mixed", "32"):
+        run = tmp_path / precision
+        train(make_cfg(*AE, "upsampler=convT_k4", f"trainer.precision={precision}", run_dir=run))
+        psnr[precision] = last_value(run, "val/psnr")
+    assert psnr["bf16-mixed"] == pytest.approx(psnr["32"], abs=0.5)            # dB
+
+
+def test_log_every_n_steps_sets_the_training_rows(make_cfg, tmp_path):
+    """Training metrics reach metrics.csv every n-th batch, and only then are they computed (``log_train``)."""
+    train(make_cfg(*AE, "upsampler=convT_k4", "trainer.log_every_n_steps=3", "trainer.max_epochs=1"))
+    steps = [int(r["step"]) for r in rows(tmp_path) if r.get("train/loss")]
+    assert steps == [2, 5]                                     # batches 3 and 6 of 6
+
+
+def test_fid_sample_counts(make_cfg, tmp_path):
+    """metrics.fid_samples generated vs metrics.real_samples real images, the reference clipped to the split."""
+    train(make_cfg(*GAN, "metrics.fid_samples=40", "metrics.real_samples=60"))
+    record = json.loads((tmp_path / "fidelity.jsonl").read_text().splitlines()[-1])
+    assert (record["num_fake"], record["num_real"]) == (40, 60)
+    train(make_cfg(*GAN, "metrics.fid_samples=40", "metrics.real_samples=100000", run_dir=tmp_path / "all"))
+    record = json.loads((tmp_path / "all" / "fidelity.jsonl").read_text().splitlines()[-1])
+    assert record["num_real"] == 1500                          # digits has 1500 training images
