@@ -39,8 +39,8 @@ def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task):
 
 
 def test_quick_bench(tmp_path, capsys):
-    out = tmp_path / "bench.json"
-    result = cli.main(["--quick", "--out", str(out)])
+    out, md = tmp_path / "bench.json", tmp_path / "bench.md"
+    result = cli.main(["--quick", "--out", str(out), "--markdown", str(md)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     assert result["machine"]["cores"] >= 1 and result["machine"]["torch"]
 
@@ -64,6 +64,8 @@ def test_quick_bench(tmp_path, capsys):
     assert goals["dcgan32_ngf16"]["met"] == (max(r["overhead"] for r in rows) <= 0.08)
     printed = capsys.readouterr().out
     assert "Training throughput" in printed and "Goals" in printed and str(out) in printed
+    table = md.read_text()
+    assert table.count("| dcgan32_ngf16 | `") == 2 and f"{rows[0]['overhead']:+.1%}" in table
 
 
 def test_bench_rejects_unknown_names():

@@ -38,8 +38,9 @@ CPU_PRECISIONS = ("32", "32-true", "bf16-mixed", "bf16-true", "64", "64-true")
 
 
 def check_precision(precision: str, device_type: str) -> None:
-    """float16 autocast is for GPUs: on the CPU it runs many times slower than float32 (no fast float16 kernels)
-    and needs a gradient scaler; refuse it there, naming the allowed values."""
+    """float16 autocast is for GPUs: on the CPU Lightning quietly trains in bf16-mixed instead, so a config asking
+    for float16 there is refused, naming the allowed values (``precision`` as configured, not as Lightning
+    resolved it)."""
     if device_type == "cpu" and str(precision) not in CPU_PRECISIONS:
         raise ValueError(f"trainer.precision={precision} is for GPUs; on the CPU use one of "
                          f"[32, bf16-mixed] (or trainer=gpu on a machine with a GPU)")

@@ -64,7 +64,7 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
     throughput = Throughput()
     callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
-    check_precision(trainer.precision, trainer.strategy.root_device.type)
+    check_precision(cfg.trainer.get("precision", "32"), trainer.strategy.root_device.type)
     datamodule.setup("fit")
     return datamodule, model, trainer, throughput
 

@@ -1,7 +1,7 @@
 """``python -m upsamplelab.bench`` (console script ``upsamplelab-bench``): what upsamplelab costs, measured here.
 
     python -m upsamplelab.bench [--quick] [--families dcgan32,unet] [--upsamplers convT_k4,...] [--compile]
-                                [--fid-samples 500] [--real-samples 5000] [--out results.json]
+                                [--fid-samples 500] [--real-samples 5000] [--out results.json] [--markdown t.md]
 
 For each model family x upsampler: raw-loop images/s in NCHW and channels_last, the full ``upsamplelab.train`` path
 against the raw loop (overhead), and with ``--compile`` the raw loop with ``torch.compile``; per family the data path
@@ -36,7 +36,7 @@ from . import model_timings
 from .data_path import compare_with_indexing
 from .families import FAMILIES, Family
 from .goals import check
-from .table import print_tables
+from .table import markdown, print_tables
 from .train_path import build_task
 
 QUICK_FAMILIES, QUICK_UPSAMPLERS = ("dcgan32_ngf16",), ("convT_k4", "resize_conv_nearest")
@@ -71,6 +71,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--real-samples", type=int, help="reference images for FID (default 5000; quick 48)")
     parser.add_argument("--no-fid", action="store_true", help="skip the FID timings")
     parser.add_argument("--out", type=Path, help="the JSON file (default outputs/bench/<time>.json)")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
     from ..nn import list_upsamplers
     args.families = parse_names(args.families, list(FAMILIES), "--families") or list(
@@ -149,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     out = args.out or CONFIG_DIR.parent / "outputs" / "bench" / f"{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print_tables(result)
+    if args.markdown:
+        args.markdown.write_text(markdown(result))
+    print_tables(result, Console(width=None if sys.stdout.isatty() else 160))
     print(f"{len(result['models'])} model timings in {result['wall_time_s']:.0f} s; JSON: {out}")
     return result

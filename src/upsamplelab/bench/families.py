@@ -36,7 +36,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("dcgan32", "DCGAN 32 px, ngf = ndf = 64, Fashion-MNIST", _dcgan(32, 64), 64, 24),
     Family("dcgan32_ngf16", "DCGAN 32 px, ngf = ndf = 16, Fashion-MNIST", _dcgan(32, 16), 64, 60),
     Family("dcgan64", "DCGAN 64 px, ngf = ndf = 32, Fashion-MNIST", _dcgan(64, 32), 64, 8),
-    Family("unet", "U-Net depth 3, width 16, shapes 64 px, 4 classes", ("model=unet", "data=shapes"), 32, 12),
+    Family("unet", "U-Net depth 3, width 16, shapes 64 px, 4 classes", ("model=unet", "data=shapes"), 32, 8),
     Family("fcn", "FCN depth 3, width 16, one x8 head, shapes 64 px", ("model=fcn", "data=shapes"), 32, 24,
            single_upsampler=8),
     Family("autoencoder", "conv autoencoder [32, 64], Fashion-MNIST 28 px",

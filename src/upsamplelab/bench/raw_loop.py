@@ -86,7 +86,8 @@ class RawLoop:
     def next_batch(self) -> tuple[Tensor, Tensor]:
         if self.start + self.batch_size > len(self.images):
             self.epoch, self.start = self.epoch + 1, 0
-            self.perm = torch.randperm(len(self.images), generator=torch.Generator().manual_seed(self.seed + self.epoch))
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            self.perm = torch.randperm(len(self.images), generator=generator)
         idx = self.perm[self.start:self.start + self.batch_size]
         self.start += self.batch_size
         return self.images[idx].contiguous(memory_format=self.format), self.targets[idx]

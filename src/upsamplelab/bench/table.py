@@ -44,3 +44,33 @@ def print_tables(result: dict[str, Any], console: Console | None = None) -> None
     for g in result["goals"]:
         goals.add_row(g["goal"], g["measured"], g["target"], "[green]yes[/green]" if g["met"] else "[red]no[/red]")
     console.print(goals)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The same tables as Markdown (for BENCHMARKS.md, issues and papers)."""
+    m = result["machine"]
+    lines = [f"Command: `{result['command']}` ({result['wall_time_s'] / 60:.1f} min)  ",
+             f"Machine: {m['cpu']}, {m['cores']} cores, {m['torch_threads']} torch threads, GPU: {m['gpu'] or 'none'}; "
+             f"Python {m['python']}, torch {m['torch']}, pytorch-lightning {m['pytorch-lightning']}, "
+             f"torch-fidelity {m['torch-fidelity']}, hydra-core {m['hydra-core']}", "",
+             "| family | upsampler | raw NCHW | raw channels_last | CL gain | auto | framework | raw (same format) "
+             "| overhead | compiled |", "|---|---|--:|--:|--:|---|--:|--:|--:|--:|"]
+    for r in result["models"]:
+        lines.append(f"| {r['family']} | `{r['upsampler']}` | {_n(r['raw_nchw_images_per_s'])} | "
+                     f"{_n(r['raw_channels_last_images_per_s'])} | {r['channels_last_speedup']:.2f}× | "
+                     f"{'CL' if r['channels_last'] else 'NCHW'} | {_n(r['framework_images_per_s'])} | "
+                     f"{_n(r['raw_images_per_s'])} | {r['overhead']:+.1%} | {_n(r.get('compiled_images_per_s'))} |")
+    lines += ["", "| family | batch | data path / indexing | in-memory img/s | sampling img/s |",
+              "|---|--:|--:|--:|--:|"]
+    for f in result["families"]:
+        lines.append(f"| {f['family']} ({f['description']}) | {f['batch_size']} | {f['data_path']['ratio']:.1%} | "
+                     f"{_n(f['data_path']['in_memory_images_per_s'])} | {_n(f.get('sampling_images_per_s'))} |")
+    if result.get("fid"):
+        fid = result["fid"]
+        lines += ["", f"FID ({fid['extractor']}, {fid['num_fake']} generated vs {fid['num_real']} reference images): "
+                      f"Inception {fid['inception_images_per_s']:.1f} img/s; FID+KID {fid['cold_s']:.1f} s with a cold "
+                      f"reals cache, {fid['warm_s']:.1f} s warm ({fid['speedup']:.1f}×)"]
+    lines += ["", "| goal | measured | target | met |", "|---|---|---|---|"]
+    lines += [f"| {g['goal']} | {g['measured']} | {g['target']} | {'yes' if g['met'] else '**no**'} |"
+              for g in result["goals"]]
+    return "\n".join(lines) + "\n"
