@@ -40,8 +40,10 @@ def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task):
 
 def test_quick_bench(tmp_path, capsys):
     out, md = tmp_path / "bench.json", tmp_path / "bench.md"
-    result = cli.main(["--quick", "--out", str(out), "--markdown", str(md)])
+    result = cli.main(["--quick", "--out", str(out), "--markdown", str(md),
+                       "--override", "trainer.log_every_n_steps=1"])
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert result["overrides"] == ["trainer.log_every_n_steps=1"]
     assert result["machine"]["cores"] >= 1 and result["machine"]["torch"]
 
     rows = result["models"]

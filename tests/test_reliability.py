@@ -155,6 +155,20 @@ def test_nan_loss_stops_the_run_and_marks_it(make_cfg, tmp_path, caplog):
     assert "model.optimizer.lr" in caplog.text
 
 
+def test_streak_read_every_n_steps_stops_at_the_first_read(make_cfg, tmp_path):
+    """On an accelerator the guard reads its on-device streak only every n steps (no host sync per step); forced
+    here with check_every_n_steps=4: the run stops at the first read after the streak reached the patience."""
+    metrics = train(make_cfg(*AE, *SHORT, "model.optimizer.lr=1e30", "trainer.max_epochs=2",
+                             "callbacks.divergence.check_every_n_steps=4"))
+    assert metrics["diverged"] == 1.0
+    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_rows(tmp_path) if r.get("train/loss")]
+    first_bad = next(step for step, loss in losses if loss != loss)
+    marker = json.loads((tmp_path / "DIVERGED").read_text())
+    first_read = next(b for b in range(3, 6, 4) if b - first_bad + 1 >= 3)         # batches 3 (and 7, ...) are read
+    assert (marker["batch"], marker["consecutive_bad_steps"]) == (first_read, first_read - first_bad + 1)
+    assert marker["non_finite"] == {"train/loss": "nan"}
+
+
 class LearningRateBlowUp(pl.Callback):
     """From ``epoch`` on, every learning rate is 1e30: a run that trains well, then diverges."""
 

@@ -1,6 +1,7 @@
 """``python -m upsamplelab.bench`` (console script ``upsamplelab-bench``): what upsamplelab costs, measured here.
 
     python -m upsamplelab.bench [--quick] [--families dcgan32,unet] [--upsamplers convT_k4,...] [--compile]
+                                [--override trainer.log_every_n_steps=1 ...]
                                 [--fid-samples 500] [--real-samples 5000] [--out results.json] [--markdown t.md]
 
 For each model family x upsampler: raw-loop images/s in NCHW and channels_last, the full ``upsamplelab.train`` path
@@ -20,6 +21,7 @@ import platform
 import sys
 import time
 import warnings
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Sequence
@@ -70,6 +72,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fid-samples", type=int, help="generated images for FID (default 500; quick 16)")
     parser.add_argument("--real-samples", type=int, help="reference images for FID (default 5000; quick 48)")
     parser.add_argument("--no-fid", action="store_true", help="skip the FID timings")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Hydra override for every timed config, e.g. trainer.log_every_n_steps=1 (repeatable)")
     parser.add_argument("--out", type=Path, help="the JSON file (default outputs/bench/<time>.json)")
     parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
@@ -136,10 +140,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     quiet()
     start = time.perf_counter()
     result: dict[str, Any] = {"command": " ".join(["python -m upsamplelab.bench", *(argv or sys.argv[1:])]),
-                              "machine": machine(), "quick": args.quick, "models": [], "families": []}
+                              "machine": machine(), "quick": args.quick, "overrides": args.override, "models": [],
+                              "families": []}
     with Progress(console=Console(stderr=True), transient=True) as progress:   # Lightning's bars use the global one
         for name in args.families:
-            rows, summary = bench_family(FAMILIES[name], args.upsamplers, args.quick, args.compile, progress)
+            family = replace(FAMILIES[name], overrides=(*FAMILIES[name].overrides, *args.override))
+            rows, summary = bench_family(family, args.upsamplers, args.quick, args.compile, progress)
             result["models"] += rows
             result["families"].append(summary)
         if not args.no_fid:

@@ -2,9 +2,7 @@
 
 Default callbacks (checkpointing, resume state, divergence guard, learning-rate monitor, progress bar), the CSV
 logger and the in-memory data module all stay on; the run is cut to one epoch of ``steps + 1`` training batches,
-without validation or test, and its steady-state throughput is read back from ``run.json`` (``Throughput``: from
-the end of the first batch to the end of the last, as the raw loop is timed), in turns with the raw loop
-(``Interleaved``).
+without validation or test, and each of its steps is timed in turns with a step of the raw loop (``Interleaved``).
 """
 from __future__ import annotations
 
@@ -22,27 +20,24 @@ from .families import Family
 from .interleaved import TIMINGS_FILE, Interleaved
 
 
-def family_overrides(family: Family, upsampler: str, extra: Sequence[str] = ()) -> list[str]:
-    """The family's overrides with ``upsampler`` and its batch size, CPU, no summary, and ``extra``."""
-    return [*family.overrides, f"upsampler={upsampler}", f"data.batch_size={family.batch_size}",
-            "trainer.accelerator=cpu", "extras.print_summary=false", *extra]
-
-
 def compose(family: Family, upsampler: str, output_dir: str | Path, extra: Sequence[str] = ()):
-    return compose_config(family_overrides(family, upsampler, extra), output_dir)
+    """The family's config with ``upsampler`` and its batch size, on the CPU (the timings are CPU timings: no
+    device synchronisation), no summary, and the ``extra`` overrides."""
+    return compose_config([*family.overrides, f"upsampler={upsampler}", f"data.batch_size={family.batch_size}",
+                           "trainer.accelerator=cpu", "extras.print_summary=false", *extra], output_dir)
 
 
-def build_task(family: Family, upsampler: str, extra: Sequence[str] = ()):
+def build_task(family: Family, upsampler: str):
     """(data module set up for fitting, LightningModule) of the family's config, seeded as a run would be."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = compose(family, upsampler, tmp, extra)
+        cfg = compose(family, upsampler, tmp)
     datamodule, module = instantiate_task(cfg)
     datamodule.setup("fit")
     return datamodule, module
 
 
-def interleaved_timings(family: Family, upsampler: str, *, steps: int, extra: Sequence[str] = ()) -> dict:
-    """``{"batch_size", "framework_s": [...], "raw_s": [...]}``: seconds of ``steps`` steady-state steps through
+def interleaved_timings(family: Family, upsampler: str, *, steps: int) -> dict:
+    """``{"batch_size", "channels_last", "framework_s": [...], "raw_s": [...]}``: seconds of ``steps`` steady-state steps through
     ``upsamplelab.train.train``, each followed by one step of the raw loop (``Interleaved``)."""
     cut = ["test=false", "trainer.max_epochs=1", f"++trainer.limit_train_batches={steps + 1}",
            "++trainer.limit_val_batches=0", "++trainer.num_sanity_val_steps=0",
@@ -50,7 +45,7 @@ def interleaved_timings(family: Family, upsampler: str, *, steps: int, extra: Se
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*could not find the monitored key")   # no validation here
-        train(compose(family, upsampler, tmp, [*cut, *extra]))
+        train(compose(family, upsampler, tmp, cut))
         path = Path(tmp) / TIMINGS_FILE
         if not path.is_file():
             raise RuntimeError(f"the training run of {family.name}/{upsampler} left no {TIMINGS_FILE}")
