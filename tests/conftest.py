@@ -1,6 +1,7 @@
 """Shared fixtures: Hydra configs composed like the CLI would, made small enough for CPU tests."""
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,17 @@ def compose_test_config(tmp_path: Path, overrides: list[str], config_name: str =
         if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
             del cfg.callbacks.progress_bar
     return cfg
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, str]]:
+    """The rows of a run's metrics.csv."""
+    with open(run_dir / "metrics.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def column(rows: list[dict[str, str]], key: str) -> list[float]:
+    """The values of ``key`` in the rows that have one."""
+    return [float(r[key]) for r in rows if r.get(key)]
 
 
 class TinyFeatures(nn.Module):

@@ -2,12 +2,12 @@
 frequency; each checked for what it must not change (results) and for what it must do."""
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
 import torch
 
+from conftest import column, read_metrics
 from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER, resolve_channels_last
 from upsamplelab.models import ConvAutoencoder
 from upsamplelab.nn import list_upsamplers, upsampler_info
@@ -19,13 +19,8 @@ GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminat
        "+trainer.limit_train_batches=3", "+trainer.limit_val_batches=1", "trainer.max_epochs=1"]
 
 
-def rows(run_dir) -> list[dict[str, str]]:
-    with open(run_dir / "metrics.csv") as f:
-        return list(csv.DictReader(f))
-
-
 def last_value(run_dir, key: str) -> float:
-    return [float(r[key]) for r in rows(run_dir) if r.get(key)][-1]
+    return column(read_metrics(run_dir), key)[-1]
 
 
 @pytest.mark.parametrize("name", [n for n in list_upsamplers() if upsampler_info(n).scales in (None, (2,))])
@@ -70,7 +65,7 @@ def test_compiled_networks_train_like_eager_ones_and_keep_checkpoint_keys(make_c
         run = tmp_path / flag
         train(make_cfg(*AE, "upsampler=convT_k4", f"model.compile={flag}", "trainer.max_epochs=1",
                        "trainer.log_every_n_steps=1", run_dir=run))
-        losses[flag] = [float(r["train/loss"]) for r in rows(run) if r.get("train/loss")]
+        losses[flag] = column(read_metrics(run), "train/loss")
         keys[flag] = set(torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"])
     assert keys["true"] == keys["false"]                       # nn.Module.compile in place: no "_orig_mod." prefix
     assert losses["true"] == pytest.approx(losses["false"], rel=1e-3)
@@ -89,7 +84,7 @@ def test_bf16_mixed_precision_trains_on_cpu(make_cfg, tmp_path):
 def test_log_every_n_steps_sets_the_training_rows(make_cfg, tmp_path):
     """Training metrics reach metrics.csv every n-th batch, and only then are they computed (``log_train``)."""
     train(make_cfg(*AE, "upsampler=convT_k4", "trainer.log_every_n_steps=3", "trainer.max_epochs=1"))
-    steps = [int(r["step"]) for r in rows(tmp_path) if r.get("train/loss")]
+    steps = [int(r["step"]) for r in read_metrics(tmp_path) if r.get("train/loss")]
     assert steps == [2, 5]                                     # batches 3 and 6 of 6
 
 

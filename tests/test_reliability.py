@@ -2,7 +2,6 @@
 runs repeat bit for bit, and checkpoints that would run code on load are refused."""
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -15,6 +14,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import open_dict
 
+from conftest import read_metrics
 from upsamplelab.reliability import AtomicCheckpointIO, UnsafeCheckpointError
 from upsamplelab.train import train
 
@@ -32,11 +32,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def read_rows(run_dir: Path) -> list[dict[str, str]]:
-    with open(run_dir / "metrics.csv", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def last_checkpoint(run_dir: Path) -> dict:
@@ -60,7 +55,7 @@ def trained_past_checkpoint(run_dir: Path) -> bool:
     """last.ckpt exists and metrics.csv already holds training rows of epoch 1 (written after that checkpoint)."""
     if not (run_dir / "checkpoints" / "last.ckpt").exists() or not (run_dir / "metrics.csv").exists():
         return False
-    return any(r.get("epoch") == "1" and r.get("train/loss") for r in read_rows(run_dir))
+    return any(r.get("epoch") == "1" and r.get("train/loss") for r in read_metrics(run_dir))
 
 
 def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tmp_path):
@@ -77,15 +72,15 @@ def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tm
     victim.wait()
 
     stopped_at = last_checkpoint(killed)["epoch"]
-    logged = read_rows(killed)
+    logged = read_metrics(killed)
     assert stopped_at < 2 and not any(r.get("epoch") == "2" and r.get("val/psnr") for r in logged)  # unfinished
     assert any(r.get("epoch") == str(stopped_at + 1) and r.get("train/loss") for r in logged)  # rows to drop
     finish(start_cli("upsamplelab.train", *args, f"hydra.run.dir={killed}", "ckpt_path=last", env=ONE_THREAD))
     finish(reference)
 
-    val = [(r["epoch"], r["step"]) for r in read_rows(killed) if r.get("val/psnr")]
+    val = [(r["epoch"], r["step"]) for r in read_metrics(killed) if r.get("val/psnr")]
     assert val == [("0", "186"), ("1", "373"), ("2", "560")]             # every epoch once, none lost
-    assert read_rows(killed) == read_rows(whole)                         # every row, every column, bit for bit
+    assert read_metrics(killed) == read_metrics(whole)                         # every row, every column, bit for bit
     resumed, uninterrupted = last_checkpoint(killed), last_checkpoint(whole)
     assert (resumed["epoch"], resumed["global_step"]) == (uninterrupted["epoch"], uninterrupted["global_step"])
 
@@ -102,7 +97,7 @@ def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
     train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=2", f"ckpt_path={resumed / 'checkpoints' / 'last.ckpt'}",
                    run_dir=resumed))
 
-    assert read_rows(resumed) == read_rows(whole)
+    assert read_metrics(resumed) == read_metrics(whole)
     after, expected = last_checkpoint(resumed), last_checkpoint(whole)
     assert after["global_step"] == expected["global_step"] == 2 * 2 * 6  # two optimiser steps per batch
     for mine, theirs in zip(after["optimizer_states"], expected["optimizer_states"], strict=True):
@@ -114,7 +109,7 @@ def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
 def test_same_seed_same_metrics(make_cfg, tmp_path, task):
     for run in ("a", "b"):
         train(make_cfg(*task, *SHORT, "trainer.max_epochs=2", run_dir=tmp_path / run))
-    first, second = read_rows(tmp_path / "a"), read_rows(tmp_path / "b")
+    first, second = read_metrics(tmp_path / "a"), read_metrics(tmp_path / "b")
     assert len([r for r in first if r.get("val/loss") or r.get("val/d_loss")]) == 2
     assert first == second                                               # no wall-time columns: compare everything
 
@@ -143,7 +138,7 @@ def test_crash_while_saving_keeps_the_previous_checkpoint(make_cfg, tmp_path, mo
 def test_nan_loss_stops_the_run_and_marks_it(make_cfg, tmp_path, caplog):
     metrics = train(make_cfg(*AE, *SHORT, "model.optimizer.lr=1e30", "trainer.max_epochs=2"))
     assert metrics["diverged"] == 1.0
-    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_rows(tmp_path) if r.get("train/loss")]
+    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_metrics(tmp_path) if r.get("train/loss")]
     first_bad = next(step for step, loss in losses if loss != loss)
     marker = json.loads((tmp_path / "DIVERGED").read_text())
     assert marker | {"message": ""} == {"step": first_bad + 3, "epoch": 0, "batch": first_bad + 2, "loss": "train/loss",
@@ -161,7 +156,7 @@ def test_streak_read_every_n_steps_stops_at_the_first_read(make_cfg, tmp_path):
     metrics = train(make_cfg(*AE, *SHORT, "model.optimizer.lr=1e30", "trainer.max_epochs=2",
                              "callbacks.divergence.check_every_n_steps=4"))
     assert metrics["diverged"] == 1.0
-    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_rows(tmp_path) if r.get("train/loss")]
+    losses = [(int(r["step"]), float(r["train/loss"])) for r in read_metrics(tmp_path) if r.get("train/loss")]
     first_bad = next(step for step, loss in losses if loss != loss)
     marker = json.loads((tmp_path / "DIVERGED").read_text())
     first_read = next(b for b in range(3, 6, 4) if b - first_bad + 1 >= 3)         # batches 3 (and 7, ...) are read

@@ -1,13 +1,12 @@
 """Training through the Hydra configs: every task runs, learns, checkpoints, evaluates and runs under DDP."""
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import pytest
 import torch
 from omegaconf import open_dict
 
+from conftest import column, read_metrics
 from upsamplelab.eval import evaluate
 from upsamplelab.train import train
 
@@ -21,15 +20,6 @@ UPSAMPLERS = {"gan": ["convT_k3", "resize_conv_nearest", "pixel_shuffle_icnr"],
               "unet": ["convT_k2", "resize_conv_bilinear", "pixel_shuffle"],
               "fcn": ["bilinear_convT", "resize_conv_nearest", "pixel_shuffle_icnr"],
               "autoencoder": ["convT_k3", "convT_k4", "resize_conv_nearest"]}
-
-
-def read_metrics(run_dir: Path) -> list[dict[str, str]]:
-    with open(run_dir / "metrics.csv") as f:
-        return list(csv.DictReader(f))
-
-
-def column(rows: list[dict[str, str]], key: str) -> list[float]:
-    return [float(r[key]) for r in rows if r.get(key)]
 
 
 @pytest.mark.parametrize("task,upsampler", [(t, u) for t, us in UPSAMPLERS.items() for u in us])

@@ -63,5 +63,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float | str]:
     print(f"  FID+KID, cold cache   {timings['cold_s']:.1f} s")
     print(f"  FID+KID, warm cache   {timings['warm_s']:.1f} s   (speed-up {timings['speedup']:.2f}x)")
     return timings
+
+
 if __name__ == "__main__":
     main()

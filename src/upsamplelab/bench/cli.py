@@ -33,7 +33,7 @@ from rich.progress import Progress
 from ..analysis.fid_timing import time_fid
 from ..config import CONFIG_DIR, silence_library_noise
 from ..metrics import fidelity
-from ..nn import build_upsampler
+from ..nn import build_upsampler, list_upsamplers
 from . import model_timings
 from .data_path import compare_with_indexing
 from .families import FAMILIES, Family
@@ -77,7 +77,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="the JSON file (default outputs/bench/<time>.json)")
     parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
-    from ..nn import list_upsamplers
     args.families = parse_names(args.families, list(FAMILIES), "--families") or list(
         QUICK_FAMILIES if args.quick else FAMILIES)
     args.upsamplers = parse_names(args.upsamplers, list_upsamplers(), "--upsamplers") or (
@@ -107,12 +106,12 @@ def bench_family(family: Family, upsamplers: list[str] | None, quick: bool, comp
         rows.append(row)
         progress.advance(task)
     progress.update(task, description=f"{family.name} / data path, sampling")
-    datamodule, _ = build_task(family, names[0] if names else "convT_k4")
+    first = names[0] if names else "convT_k4"
+    datamodule, _ = build_task(family, first)
     images, targets = datamodule.part("train")
     summary = {"family": family.name, "description": family.description, "batch_size": family.batch_size,
                "data_path": compare_with_indexing(images, targets, family.batch_size, repeats=3 if quick else 10),
-               "sampling_images_per_s": model_timings.sampling_images_per_s(family, names[0] if names else "convT_k4",
-                                                                           64 if quick else 512)}
+               "sampling_images_per_s": model_timings.sampling_images_per_s(family, first, 64 if quick else 512)}
     progress.advance(task)
     return rows, summary
 

@@ -29,7 +29,7 @@ def check(models: list[dict[str, Any]], families: list[dict[str, Any]], fid: dic
         if overheads:
             worst = max(overheads)
             goals.append({"goal": f"{family}: full training path vs raw loop, slowest upsampler",
-                          "measured": f"+{worst:.1%}", "target": f"<= +{limit:.0%}", "met": worst <= limit})
+                          "measured": f"{worst:+.1%}", "target": f"<= +{limit:.0%}", "met": worst <= limit})
     ratios = [f["data_path"]["ratio"] for f in families]
     if ratios:
         goals.append({"goal": "in-memory data path vs direct tensor indexing, worst family",

@@ -9,7 +9,7 @@ import time
 from typing import Optional
 
 from ..lightning import GANModule
-from ..lightning.performance import networks
+from ..lightning.performance import compile_networks
 from .families import Family
 from .raw_loop import RawLoop
 from .train_path import build_task, interleaved_timings
@@ -51,8 +51,7 @@ def compiled(family: Family, upsampler: str, steps: int, channels_last: bool) ->
     """Raw-loop images/s with every network ``torch.compile``d (None when compilation fails here), after two
     warm-up steps that pay the compilation."""
     datamodule, module = build_task(family, upsampler)
-    for net in networks(module):
-        net.compile()
+    compile_networks(module)
     images, targets = datamodule.part("train")
     loop = RawLoop(module, images, targets, batch_size=family.batch_size, channels_last=channels_last)
     try:
@@ -73,4 +72,3 @@ def sampling_images_per_s(family: Family, upsampler: str, n: int) -> Optional[fl
     start = time.perf_counter()
     module.sample(n)
     return n / (time.perf_counter() - start)
-

@@ -1,9 +1,9 @@
 """The baseline: the training loop a researcher writes by hand, on the very networks a config builds.
 
 Tensors indexed with a fresh permutation per epoch (``x[perm[i:i + b]]``), ``zero_grad`` / ``backward`` / ``step``,
-no logging, no callbacks, no hooks.  The losses are the LightningModules' own (``GANModule._losses``,
-``SegmentationModule.loss``, ``ReconstructionModule.loss_fn``), so the raw loop and ``upsamplelab.train`` compute
-the same thing and differ only by what the framework adds around it.
+no logging, no callbacks, no hooks.  The losses are the LightningModules' own (``GANModule._losses`` and
+``generator_loss``, ``SegmentationModule.loss``, ``ReconstructionModule.loss_fn``), so the raw loop and
+``upsamplelab.train`` compute the same thing and differ only by what the framework adds around it.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import time
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ..lightning import GANModule, ReconstructionModule, SegmentationModule, UpsampleLabModule
@@ -30,15 +29,13 @@ def optimizers(module: UpsampleLabModule) -> list[torch.optim.Optimizer]:
 def gan_step(module: GANModule) -> Step:
     """Discriminator on reals and detached fakes, then the generator (non-saturating), as ``GANModule``."""
     opt_g, opt_d = optimizers(module)
-    generator, discriminator = module.generator, module.discriminator
 
     def step(x: Tensor, y: Tensor) -> None:
-        d_loss, fake, _ = module._losses(x, generator.sample_noise(len(x), device=x.device))
+        d_loss, fake, _ = module._losses(x, module.generator.sample_noise(len(x), device=x.device))
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        logits = discriminator(fake)
-        g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        g_loss, _ = module.generator_loss(fake)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -98,8 +95,3 @@ class RawLoop:
         self.step(*self.next_batch())
         return time.perf_counter() - start
 
-
-def raw_images_per_s(loop: RawLoop, steps: int) -> float:
-    """Steady-state images/s of ``steps`` steps after one warm-up step (optimiser state allocation, first calls)."""
-    loop.timed_step()
-    return steps * loop.batch_size / sum(loop.timed_step() for _ in range(steps))

@@ -37,8 +37,8 @@ def build_task(family: Family, upsampler: str):
 
 
 def interleaved_timings(family: Family, upsampler: str, *, steps: int) -> dict:
-    """``{"batch_size", "channels_last", "framework_s": [...], "raw_s": [...]}``: seconds of ``steps`` steady-state steps through
-    ``upsamplelab.train.train``, each followed by one step of the raw loop (``Interleaved``)."""
+    """``{"batch_size", "channels_last", "framework_s": [...], "raw_s": [...]}``: seconds of ``steps`` steady-state
+    steps through ``upsamplelab.train.train``, each followed by one step of the raw loop (``Interleaved``)."""
     cut = ["test=false", "trainer.max_epochs=1", f"++trainer.limit_train_batches={steps + 1}",
            "++trainer.limit_val_batches=0", "++trainer.num_sanity_val_steps=0",
            f"+callbacks.bench_interleaved._target_={Interleaved.__module__}.Interleaved"]

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from .. import checks
 from .batches import InMemoryBatches
 from .convert import RESIZE_MODES
 
@@ -26,8 +27,8 @@ Part = tuple[Tensor, Tensor]
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"data.{name} must be an int >= {minimum}, got {value!r}")
+    """``checks.check_int`` for the data key ``data.<name>``."""
+    checks.check_int(f"data.{name}", value, minimum)
 
 
 def check_split(split: str) -> None:

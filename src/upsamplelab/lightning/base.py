@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ..metrics import phase_energy, spectral_distance
 from .grids import save_grid
-from .performance import ChannelsLast, check_settings, networks, resolve_channels_last, upsampler_families
+from .performance import ChannelsLast, check_settings, compile_networks, resolve_channels_last, upsampler_families
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 
@@ -40,8 +40,7 @@ class UpsampleLabModule(pl.LightningModule):
         if self.uses_channels_last:
             self.to(memory_format=torch.channels_last)
         if self.compile_networks:
-            for net in networks(self):
-                net.compile()
+            compile_networks(self)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         if self.uses_channels_last:
@@ -55,7 +54,7 @@ class UpsampleLabModule(pl.LightningModule):
         Lightning's ``self.log`` costs ~0.1-0.2 ms of host time per value; at every step that was a few per cent of a
         small model's step (``upsamplelab.bench``).  ``values`` is only called on logging steps, so metrics computed
         for display alone cost nothing in between.  The divergence guard reads the losses that ``training_step``
-        returns instead, at every step.
+        returns instead.
         """
         if self.trainer._logger_connector.should_update_logs:
             self.log_dict({f"train/{k}": v for k, v in values().items()}, prog_bar=True)

@@ -61,6 +61,11 @@ class GANModule(UpsampleLabModule):
                   + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
         return d_loss, fake, d_real
 
+    def generator_loss(self, fake: Tensor) -> tuple[Tensor, Tensor]:
+        """(non-saturating generator loss BCE(D(fake), 1), D's logits on ``fake``)."""
+        logits = self.discriminator(fake)
+        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits)), logits
+
     def training_step(self, batch, batch_idx: int) -> dict[str, Tensor]:
         real = batch[0]
         opt_g, opt_d = self.optimizers()
@@ -70,8 +75,7 @@ class GANModule(UpsampleLabModule):
         self.manual_backward(d_loss)
         opt_d.step()
 
-        d_on_fake = self.discriminator(fake)
-        g_loss = F.binary_cross_entropy_with_logits(d_on_fake, torch.ones_like(d_on_fake))
+        g_loss, d_on_fake = self.generator_loss(fake)
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
@@ -86,8 +90,7 @@ class GANModule(UpsampleLabModule):
         g = torch.Generator().manual_seed(self.noise_seed + 1 + batch_idx)
         z = self.generator.sample_noise(real.shape[0], g).to(real.device)
         d_loss, fake, _ = self._losses(real, z)
-        d_fake = self.discriminator(fake)
-        g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+        g_loss, _ = self.generator_loss(fake)
         self.log_dict({f"{stage}/d_loss": d_loss, f"{stage}/g_loss": g_loss}, batch_size=real.shape[0])
         if batch_idx == 0:
             self.log_artifact_metrics(fake, real, stage)

@@ -49,6 +49,9 @@ def resolve_channels_last(setting: ChannelsLast, device_type: str, families: set
     return bool(families) and all(faster.get(family, False) for family in families)
 
 
-def networks(module: nn.Module) -> list[nn.Module]:
-    """The direct children of a LightningModule that hold parameters: its networks (not its metric collections)."""
-    return [child for child in module.children() if any(True for _ in child.parameters())]
+def compile_networks(module: nn.Module) -> None:
+    """``nn.Module.compile`` in place on each direct child that holds parameters: a LightningModule's networks, not
+    its metric collections."""
+    for child in module.children():
+        if any(True for _ in child.parameters()):
+            child.compile()

@@ -1,12 +1,12 @@
 """FID / KID (and IS) of a generator's samples during validation, against real training images.
 
 Configured by the ``metrics`` config group (``configs/metrics/default.yaml``) and handed to ``GANModule`` as
-``sample_quality``.  ``fid_samples`` generated images are compared with a reference set of the first ``real_samples`` images of the data
-module's ``real_split`` (StudioGAN's protocol compares with the training set; fewer when the split is smaller).  A
-reference larger than the generated set costs nothing after the first time: its Inception statistics are cached in
-``cache_dir`` under ``<dataset_id>/<split>/n=<count>`` and the extractor's name, so only the first evaluation of a
-dataset pays for them (~4 min for 5000 images on a 2-core CPU), and every later one extracts the generated images
-only.
+``sample_quality``.  ``fid_samples`` generated images are compared with a reference set of the first
+``real_samples`` images of the data module's ``real_split`` (StudioGAN's protocol compares with the training set;
+fewer when the split is smaller).  A reference larger than the generated set costs nothing after the first time:
+its Inception statistics are cached in ``cache_dir`` under ``<dataset_id>/<split>/n=<count>`` and the extractor's
+name, so only the first evaluation of a dataset pays for them (~10 min for 5000 images on a 2-core CPU, see
+BENCHMARKS.md), and every later one extracts the generated images only.
 Every result is appended, with the extractor that produced it, to ``<run dir>/fidelity.jsonl``.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from ..atomic import atomic_write_text
+from ..checks import check_int
 from ..metrics import fidelity
 from ..metrics.inception import EXTRACTORS
 
@@ -43,11 +44,8 @@ class SampleQuality:
     _evaluations: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for key in ("fid_samples", "real_samples"):
-            value = getattr(self, key)
-            if (value is not None or key == "fid_samples") and (
-                    isinstance(value, bool) or not isinstance(value, int) or value < 2):
-                raise ValueError(f"metrics.{key} must be an int >= 2 (FID needs a covariance), got {value!r}")
+        check_int("metrics.fid_samples", self.fid_samples, 2, why="FID needs a covariance")
+        check_int("metrics.real_samples", self.real_samples, 2, optional=True, why="FID needs a covariance")
         if self.extractor not in EXTRACTORS:
             raise ValueError(f"metrics.extractor must be one of {list(EXTRACTORS)}, got {self.extractor!r}")
 

@@ -11,8 +11,8 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardInd
 from torchmetrics.segmentation import DiceScore
 
 from .base import OptimizerFactory, UpsampleLabModule
-from .performance import ChannelsLast
 from .grids import mask_to_image
+from .performance import ChannelsLast
 
 
 def soft_dice_loss(logits: Tensor, target: Tensor, eps: float = 1.0) -> Tensor:

@@ -33,6 +33,8 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
+from ..checks import check_int
+
 MARKER = "DIVERGED"
 
 
@@ -42,9 +44,8 @@ class TrainingDiverged(RuntimeError):
 
 class DivergenceGuard(pl.Callback):
     def __init__(self, patience: int = 3, check_every_n_steps: int | None = None) -> None:
-        for key, value in (("patience", patience), ("check_every_n_steps", check_every_n_steps)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"callbacks.divergence.{key} must be an int >= 1, got {value!r}")
+        check_int("callbacks.divergence.patience", patience)
+        check_int("callbacks.divergence.check_every_n_steps", check_every_n_steps, optional=True)
         self.patience, self.check_every_n_steps = patience, check_every_n_steps
         self._reset()
 
