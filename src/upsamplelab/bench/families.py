@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..nn import list_upsamplers, upsampler_info
+from ..nn import list_upsamplers
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,7 @@ class Family:
 
     def upsamplers(self) -> list[str]:
         """The registered upsamplers that fit this family (those defined for its scale factor)."""
-        scale = self.single_upsampler or 2
-        return [name for name in list_upsamplers()
-                if upsampler_info(name).scales is None or scale in upsampler_info(name).scales]
+        return list_upsamplers(scale_factor=self.single_upsampler or 2)
 
 
 def _dcgan(size: int, width: int) -> tuple[str, ...]:

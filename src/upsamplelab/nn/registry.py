@@ -6,8 +6,9 @@ documented and tested without touching anything else.
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from .base import Upsampler
 
@@ -19,7 +20,11 @@ class UpsamplerInfo:
     """What the README table and the tests need to know about a registered upsampler.
 
     ``checkerboard_free_at_init``: with its initial weights and a constant input, the output is constant away from
-    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (None: any).
+    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (None: any).  ``family``:
+    the ``Upsampler.family`` of the module class the factory returns (read off its return annotation).  ``tags``:
+    groups across families: "fixed_filter" (a fixed low-pass after the learned operation), "content_aware" (kernels
+    or sampling positions predicted from the input), "checkerboard_free_any_weights" (a constant input gives a
+    constant output away from the border for any weights, not only the initial ones).
     """
 
     name: str
@@ -28,27 +33,56 @@ class UpsamplerInfo:
     paper: str
     checkerboard_free_at_init: bool
     scales: tuple[int, ...] | None = None
+    family: str = ""
+    tags: tuple[str, ...] = ()
+
+    def supports(self, scale_factor: int) -> bool:
+        """Whether the upsampler is defined for ``scale_factor``."""
+        return self.scales is None or scale_factor in self.scales
 
 
 _REGISTRY: dict[str, UpsamplerInfo] = {}
 
 
 def register_upsampler(name: str, *, operation: str, paper: str, checkerboard_free_at_init: bool,
-                       scales: tuple[int, ...] | None = None) -> Callable[[UpsamplerFactory], UpsamplerFactory]:
-    """Decorator: register ``factory(in_channels, out_channels, scale_factor, **overrides)`` under ``name``."""
+                       scales: tuple[int, ...] | None = None,
+                       tags: tuple[str, ...] = ()) -> Callable[[UpsamplerFactory], UpsamplerFactory]:
+    """Decorator: register ``factory(in_channels, out_channels, scale_factor, **overrides)`` under ``name``.
+
+    The factory's return annotation must name the ``Upsampler`` subclass it builds: its ``family`` is recorded.
+    """
 
     def decorate(factory: UpsamplerFactory) -> UpsamplerFactory:
         if name in _REGISTRY:
             raise ValueError(f"upsampler {name!r} is already registered")
-        _REGISTRY[name] = UpsamplerInfo(name, factory, operation, paper, checkerboard_free_at_init, scales)
+        module_class = typing.get_type_hints(factory).get("return")
+        if not (isinstance(module_class, type) and issubclass(module_class, Upsampler) and module_class.family):
+            raise ValueError(f"the factory of upsampler {name!r} must annotate its return type with the Upsampler "
+                             f"subclass it builds (one that sets `family`), got {module_class!r}")
+        _REGISTRY[name] = UpsamplerInfo(name, factory, operation, paper, checkerboard_free_at_init, scales,
+                                        module_class.family, tuple(tags))
         return factory
 
     return decorate
 
 
-def list_upsamplers() -> list[str]:
-    """The registered upsampler names, in registration order."""
-    return list(_REGISTRY)
+def list_upsamplers(checkerboard_free: Optional[bool] = None, family: Optional[str] = None,
+                    tag: Optional[str] = None, scale_factor: Optional[int] = None) -> list[str]:
+    """The registered upsampler names, in registration order; each given filter must hold.
+
+    ``checkerboard_free``: the ``checkerboard_free_at_init`` flag; ``family``: ``Upsampler.family``; ``tag``: one of
+    the entry's tags; ``scale_factor``: a factor the upsampler supports.  ``list_upsamplers(checkerboard_free=True)``
+    names the upsamplers whose initial output of a constant input is constant.
+    """
+    for key, value, known in (("family", family, {i.family for i in _REGISTRY.values()}),
+                              ("tag", tag, {t for i in _REGISTRY.values() for t in i.tags})):
+        if value is not None and value not in known:
+            raise ValueError(f"{key} must be one of {sorted(known)}, got {value!r}")
+    return [name for name, info in _REGISTRY.items()
+            if (checkerboard_free is None or info.checkerboard_free_at_init == checkerboard_free)
+            and (family is None or info.family == family)
+            and (tag is None or tag in info.tags)
+            and (scale_factor is None or info.supports(scale_factor))]
 
 
 def upsampler_info(name: str) -> UpsamplerInfo:
@@ -66,7 +100,8 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
     ``overrides`` are passed to the module's constructor (e.g. ``kernel_size``, ``bias``).
     """
     info = upsampler_info(name)
-    if info.scales is not None and scale_factor not in info.scales:
-        raise ValueError(f"upsampler {name!r} supports scale_factor in {list(info.scales)}, got {scale_factor}; "
-                         f"use 'bilinear_convT', 'resize_conv_*' or 'pixel_shuffle*' for other factors")
+    if not info.supports(scale_factor):
+        others = ", ".join(list_upsamplers(scale_factor=scale_factor)) if isinstance(scale_factor, int) else ""
+        raise ValueError(f"upsampler {name!r} supports scale_factor in {list(info.scales)}, got {scale_factor!r}"
+                         + (f"; upsamplers defined for x{scale_factor}: {others}" if others else ""))
     return info.factory(in_channels, out_channels, scale_factor, **overrides)

@@ -43,7 +43,7 @@ class ResizeConvUpsampler(Upsampler):
 
 
 @register_upsampler("resize_conv_nearest", operation="Upsample(nearest) + Conv2d 3x3", checkerboard_free_at_init=True,
-                    paper="Odena, Dumoulin & Olah 2016")
+                    paper="Odena, Dumoulin & Olah 2016", tags=("checkerboard_free_any_weights",))
 def resize_conv_nearest(in_channels: int, out_channels: int, scale_factor: int = 2,
                         **overrides) -> ResizeConvUpsampler:
     """Odena et al.'s recommendation: nearest-neighbour resize, then a same-size convolution."""
@@ -51,7 +51,7 @@ def resize_conv_nearest(in_channels: int, out_channels: int, scale_factor: int =
 
 
 @register_upsampler("resize_conv_bilinear", operation="Upsample(bilinear) + Conv2d 3x3", checkerboard_free_at_init=True,
-                    paper="Odena, Dumoulin & Olah 2016")
+                    paper="Odena, Dumoulin & Olah 2016", tags=("checkerboard_free_any_weights",))
 def resize_conv_bilinear(in_channels: int, out_channels: int, scale_factor: int = 2,
                          **overrides) -> ResizeConvUpsampler:
     """Bilinear resize (align_corners=False), then a same-size convolution."""
