@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,15 @@ from upsamplelab.nn import (
     upsampler_info,
 )
 from upsamplelab.nn import transposed_conv
-from upsamplelab.ops import bilinear_kernel
+from upsamplelab.ops import (
+    bilinear_kernel,
+    carafe_reassembly_reference,
+    conv_transpose2d_scatter,
+    pixel_shuffle_reference,
+    upfirdn2d,
+    upfirdn2d_reference,
+)
+from upsamplelab.ops.zero_insertion import correlate2d
 
 NAMES = list_upsamplers()
 CONVT_FIXED = ["convT_k3", "convT_k4", "convT_k2"]
@@ -23,7 +32,13 @@ CONVT_FIXED = ["convT_k3", "convT_k4", "convT_k2"]
 
 def test_registry_has_the_documented_names():
     assert set(NAMES) == {"convT_k3", "convT_k4", "convT_k2", "resize_conv_nearest", "resize_conv_bilinear",
-                          "pixel_shuffle", "pixel_shuffle_icnr", "bilinear_convT"}
+                          "pixel_shuffle", "pixel_shuffle_icnr", "bilinear_convT", "convT_k3_fir", "convT_k3_zoh",
+                          "pixel_shuffle_blur", "carafe", "dysample"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_maps_16_to_8_channels_at_x2(name):
+    assert build_upsampler(name, 16, 8)(torch.randn(2, 16, 8, 8)).shape == (2, 8, 16, 16)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -52,6 +67,9 @@ def test_parameters_are_trainable(name):
     ("convT_k3", 296), ("resize_conv_nearest", 296), ("resize_conv_bilinear", 296),   # 4*8*9 + 8
     ("pixel_shuffle", 1184), ("pixel_shuffle_icnr", 1184),                           # 4*32*9 + 32
     ("convT_k4", 520), ("bilinear_convT", 520), ("convT_k2", 136),
+    ("convT_k3_fir", 296), ("convT_k3_zoh", 296), ("pixel_shuffle_blur", 1184),     # the fixed filters are buffers
+    ("carafe", 58060),              # compressor 4*64 + 64, encoder 64*(4*25)*9 + 100, projection 4*8 + 8
+    ("dysample", 80),               # offsets 4*(2*4) + 8, projection 4*8 + 8
 ])
 def test_parameter_counts_4_to_8(name, count):
     assert sum(p.numel() for p in build_upsampler(name, 4, 8).parameters()) == count
@@ -152,3 +170,267 @@ def test_checkerboard_warning_logged_once(caplog, monkeypatch):
 def test_overrides_reach_the_module():
     up = build_upsampler("resize_conv_nearest", 2, 3, bias=False, kernel_size=5)
     assert up.conv.bias is None and up.conv.kernel_size == (5, 5)
+
+
+# --- claims that hold for every registered upsampler -------------------------------------------------------------
+
+def randomize_(module: torch.nn.Module, nonnegative: bool, seed: int = 0) -> torch.nn.Module:
+    """Every learned parameter drawn anew (|N(0, 1)| / 2 or N(0, 1) / 2); fixed buffers untouched."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            draw = torch.randn(p.shape, generator=gen, dtype=p.dtype) / 2
+            p.copy_(draw.abs() if nonnegative else draw)
+    return module
+
+
+def scales_of(name: str) -> list[int]:
+    return [s for s in (2, 4) if upsampler_info(name).supports(s)]
+
+
+NAME_SCALES = [(name, scale) for name in NAMES for scale in scales_of(name)]
+
+
+@pytest.mark.parametrize("name,scale", NAME_SCALES)
+@pytest.mark.parametrize("nonnegative", [True, False], ids=["nonnegative", "signed"])
+def test_checkerboard_free_for_any_weights_iff_tagged(name, scale, nonnegative):
+    """Random weights, constant input: the interior is constant exactly for the upsamplers tagged so (the fixed
+    filters, the content-aware ones, resize-conv); convT_k3/k4/k2, pixel_shuffle(_icnr) and bilinear_convT show
+    the stride pattern once their weights are not the initial ones."""
+    up = randomize_(build_upsampler(name, 4, 4, scale).double(), nonnegative)
+    with torch.no_grad():
+        y = up(torch.ones(1, 4, 10, 10, dtype=torch.float64))[..., 3 * scale:-3 * scale, 3 * scale:-3 * scale]
+    spread = (y.amax(dim=(-2, -1)) - y.amin(dim=(-2, -1))).max().item()
+    assert (spread < 1e-10) == ("checkerboard_free_any_weights" in upsampler_info(name).tags), spread
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_zero_order_hold_is_checkerboard_free_for_every_order_and_scale(order, scale):
+    up = randomize_(build_upsampler("convT_k3_zoh", 3, 3, scale, order=order).double(), nonnegative=True)
+    with torch.no_grad():
+        y = up(torch.ones(1, 3, 10, 10, dtype=torch.float64))
+    assert y.shape == (1, 3, 10 * scale, 10 * scale)
+    interior = y[..., 3 * scale:-3 * scale, 3 * scale:-3 * scale]
+    assert (interior.amax(dim=(-2, -1)) - interior.amin(dim=(-2, -1))).max() < 1e-10
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_channels_last_computes_the_same_function(name):
+    torch.manual_seed(0)
+    up = randomize_(build_upsampler(name, 4, 6), nonnegative=False)
+    x = torch.randn(2, 4, 6, 5)
+    outputs, grads = [], []
+    for fmt in (torch.contiguous_format, torch.channels_last):
+        xi = x.clone().to(memory_format=fmt).requires_grad_(True)
+        y = up.to(memory_format=fmt)(xi)
+        y.square().sum().backward()
+        outputs.append(y.detach())
+        grads.append(xi.grad)
+    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registry_family_is_the_modules(name):
+    info = upsampler_info(name)
+    assert build_upsampler(name, 2, 2, scales_of(name)[0]).family == info.family != ""
+
+
+def test_list_upsamplers_filters():
+    assert list_upsamplers(checkerboard_free=True) == [n for n in NAMES if upsampler_info(n).checkerboard_free_at_init]
+    assert set(list_upsamplers(checkerboard_free=False)) == {"convT_k3", "convT_k4", "convT_k2", "pixel_shuffle"}
+    assert list_upsamplers(family="transposed_conv") == ["convT_k3", "convT_k4", "convT_k2", "bilinear_convT"]
+    assert list_upsamplers(tag="content_aware") == ["carafe", "dysample"]
+    assert set(list_upsamplers(tag="fixed_filter")) == {"convT_k3_fir", "convT_k3_zoh", "pixel_shuffle_blur"}
+    assert list_upsamplers(scale_factor=4) == [n for n in NAMES if n not in CONVT_FIXED + ["convT_k3_fir"]]
+    assert list_upsamplers(checkerboard_free=True, tag="content_aware", scale_factor=2) == ["carafe", "dysample"]
+
+
+@pytest.mark.parametrize("kwargs,match", [(dict(family="deconv"), "family must be one of \\[.*'carafe'"),
+                                          (dict(tag="fast"), "tag must be one of \\[.*'content_aware'")])
+def test_list_upsamplers_names_the_allowed_filters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        list_upsamplers(**kwargs)
+
+
+# --- the filtered, content-aware upsamplers against NumPy references ----------------------------------------------
+
+def arr(t: torch.Tensor) -> np.ndarray:
+    return t.detach().double().numpy()
+
+
+def conv_ref(x: np.ndarray, conv: torch.nn.Conv2d) -> np.ndarray:
+    """A stride-1, zero-padded Conv2d with bias, by the NumPy correlation of ``upsamplelab.ops``."""
+    p = conv.padding[0]
+    y = correlate2d(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), arr(conv.weight))
+    return y + arr(conv.bias)[None, :, None, None]
+
+
+def project_ref(up, y: np.ndarray) -> np.ndarray:
+    return y if up.project is None else conv_ref(y, up.project)
+
+
+def filtered_convT_ref(up, x: np.ndarray) -> np.ndarray:
+    y = conv_transpose2d_scatter(x, arr(up.conv.weight), stride=up.scale_factor)
+    y = upfirdn2d_reference(y, arr(up.fir), padding=up.padding, gain=up.gain)
+    return y + arr(up.bias)[None, :, None, None]
+
+
+def blurred_pixel_shuffle_ref(up, x: np.ndarray) -> np.ndarray:
+    edge = up.scale_factor - 1
+    y = pixel_shuffle_reference(conv_ref(x, up.conv), up.scale_factor)
+    return upfirdn2d_reference(np.pad(y, ((0, 0), (0, 0), (edge, edge), (edge, edge)), mode="edge"), arr(up.blur),
+                               gain=up.gain)
+
+
+def carafe_ref(up, x: np.ndarray) -> np.ndarray:
+    logits = pixel_shuffle_reference(conv_ref(conv_ref(x, up.compressor), up.encoder), up.scale_factor)
+    kernels = np.exp(logits - logits.max(axis=1, keepdims=True))
+    kernels /= kernels.sum(axis=1, keepdims=True)
+    return project_ref(up, carafe_reassembly_reference(x, kernels, up.scale_factor))
+
+
+def bilinear_sample(image: np.ndarray, py: np.ndarray, px: np.ndarray) -> np.ndarray:
+    """image (C, H, W) at real positions (py, px), each clamped to the image (border padding)."""
+    h, w = image.shape[1:]
+    py, px = np.clip(py, 0, h - 1), np.clip(px, 0, w - 1)
+    y0, x0 = np.floor(py).astype(int), np.floor(px).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    wy, wx = py - y0, px - x0
+    return (image[:, y0, x0] * (1 - wy) * (1 - wx) + image[:, y0, x1] * (1 - wy) * wx
+            + image[:, y1, x0] * wy * (1 - wx) + image[:, y1, x1] * wy * wx)
+
+
+def dysample_ref(up, x: np.ndarray) -> np.ndarray:
+    """Offsets by the 1x1 conv (x 0.25 or x 0.5 sigmoid(scope)), pixel shuffle, bilinear reads at
+    ((i' + 0.5) / s - 0.5 + dy, (j' + 0.5) / s - 0.5 + dx)."""
+    s, g = up.scale_factor, up.groups
+    n, c, h, w = x.shape
+    offset = conv_ref(x, up.offset)
+    offset = offset * (0.25 if up.scope is None else 0.5 / (1 + np.exp(-conv_ref(x, up.scope))))
+    offset = pixel_shuffle_reference(offset, s).reshape(n, 2, g, s * h, s * w)
+    rows, cols = np.meshgrid((np.arange(s * h) + 0.5) / s - 0.5, (np.arange(s * w) + 0.5) / s - 0.5, indexing="ij")
+    out = np.zeros((n, c, s * h, s * w))
+    for i in range(n):
+        for k in range(g):
+            chans = slice(k * c // g, (k + 1) * c // g)
+            out[i, chans] = bilinear_sample(x[i, chans], rows + offset[i, 1, k], cols + offset[i, 0, k])
+    return project_ref(up, out)
+
+
+REFERENCES = {"convT_k3_fir": filtered_convT_ref, "convT_k3_zoh": filtered_convT_ref,
+              "pixel_shuffle_blur": blurred_pixel_shuffle_ref, "carafe": carafe_ref, "dysample": dysample_ref}
+REFERENCE_CASES = [(name, scale, {}) for name in REFERENCES for scale in scales_of(name)] + [
+    ("convT_k3_zoh", 3, dict(order=2)), ("carafe", 2, dict(k_up=3, compressed_channels=8)),
+    ("dysample", 2, dict(groups=2, dynamic_scope=True)),
+]
+
+
+def test_every_filtered_or_content_aware_upsampler_has_a_reference():
+    assert set(REFERENCES) == set(list_upsamplers(tag="fixed_filter") + list_upsamplers(tag="content_aware"))
+
+
+@pytest.mark.parametrize("name,scale,overrides", REFERENCE_CASES, ids=str)
+def test_float64_module_equals_numpy_reference(name, scale, overrides):
+    up = randomize_(build_upsampler(name, 4, 6, scale, **overrides).double(), nonnegative=False)
+    x = torch.randn(2, 4, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        got = up(x).numpy()
+    expected = REFERENCES[name](up, x.numpy())
+    assert got.shape == expected.shape == (2, 6, 5 * scale, 6 * scale)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_float32_module_matches_float64_reference(name):
+    up = randomize_(build_upsampler(name, 4, 6), nonnegative=False)
+    x = torch.randn(2, 4, 5, 6, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        got = up(x)
+    assert got.dtype == torch.float32
+    np.testing.assert_allclose(got.numpy(), REFERENCES[name](up, x.double().numpy()), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", list_upsamplers(tag="fixed_filter"))
+def test_fixed_filters_are_buffers_a_model_init_does_not_touch(name):
+    up = build_upsampler(name, 3, 3)
+    (buffer_name, fixed), = up.named_buffers()
+    before = fixed.clone()
+    up.reset_parameters(lambda w: torch.nn.init.normal_(w, 0.0, 0.02))
+    torch.testing.assert_close(fixed, before, rtol=0, atol=0)
+    assert buffer_name not in up.state_dict()
+    assert all(p is not fixed for p in up.parameters())
+
+
+def test_convT_k3_fir_uses_the_stylegan2_filter():
+    up = build_upsampler("convT_k3_fir", 2, 2)
+    torch.testing.assert_close(up.fir, torch.tensor([1.0, 3.0, 3.0, 1.0]))
+    assert up.gain == 4 / 64 and up.padding == (1, 1, 1, 1)
+    assert up.conv.stride == (2, 2) and up.conv.padding == (0, 0) and up.conv.bias is None
+
+
+def test_convT_k3_fir_is_filtered_interpolation_then_convolution():
+    """Convolutions commute: convT(w, S=2) then f == the fixed interpolation upfirdn2d(x, f, up=2), f = [1, 3, 3, 1]
+    / 8 with gain 4, then a 3x3 convolution with w flipped; borders included when the interpolation is padded by
+    (3, 2), i.e. one more cell each side than StyleGAN2's same-size upsample2d (2, 1) gives the convolution."""
+    up = randomize_(build_upsampler("convT_k3_fir", 3, 2, bias=False).double(), nonnegative=False)
+    x = torch.randn(1, 3, 6, 6, dtype=torch.float64)
+    interpolated = upfirdn2d(x, up.fir / 8, up=2, gain=4.0, padding=(3, 2, 3, 2))
+    conv = F.conv2d(interpolated, up.conv.weight.transpose(0, 1).flip(2, 3))
+    torch.testing.assert_close(up(x), conv, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_zero_order_hold_is_nearest_resize_then_convolution(scale):
+    """Order 1 computes resize_conv_nearest (kernel flipped), borders included."""
+    up = randomize_(build_upsampler("convT_k3_zoh", 3, 2, scale).double(), nonnegative=False)
+    x = torch.randn(1, 3, 5, 5, dtype=torch.float64)
+    resize_conv = build_upsampler("resize_conv_nearest", 3, 2, scale).double()
+    resize_conv.load_state_dict({"conv.weight": up.conv.weight.transpose(0, 1).flip(2, 3), "conv.bias": up.bias})
+    torch.testing.assert_close(up(x), resize_conv(x), rtol=0, atol=1e-12)
+
+
+def test_pixel_shuffle_blur_is_icnr_then_121_blur():
+    up = build_upsampler("pixel_shuffle_blur", 3, 2)
+    torch.testing.assert_close(up.blur, torch.tensor([1.0, 2.0, 1.0]))
+    plain = PixelShuffleUpsampler(3, 2, init="icnr")
+    plain.load_state_dict(up.state_dict())
+    x = torch.randn(1, 3, 6, 6)
+    blur = torch.outer(up.blur, up.blur) / 16
+    blurred = F.conv2d(F.pad(plain(x), (1, 1, 1, 1), mode="replicate"), blur.expand(2, 1, 3, 3), groups=2)
+    torch.testing.assert_close(up(x), blurred)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+@pytest.mark.parametrize("dynamic_scope", [False, True])
+def test_dysample_is_bilinear_upsampling_at_init(scale, dynamic_scope):
+    up = build_upsampler("dysample", 3, 3, scale, dynamic_scope=dynamic_scope).double()
+    up.reset_parameters(lambda w: torch.nn.init.normal_(w, 0.0, 0.02))        # a model's init keeps it
+    x = torch.randn(2, 3, 5, 7, dtype=torch.float64)
+    expected = F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+    torch.testing.assert_close(up(x), expected, rtol=0, atol=1e-12)
+
+
+def test_carafe_kernels_are_normalised_and_start_nearly_uniform():
+    up = build_upsampler("carafe", 8, 8)
+    up.reset_parameters(lambda w: torch.nn.init.normal_(w, 0.0, 0.02))
+    with torch.no_grad():
+        kernels = up.kernels(torch.randn(2, 8, 6, 6))
+    assert kernels.shape == (2, 25, 12, 12)
+    torch.testing.assert_close(kernels.sum(dim=1), torch.ones(2, 12, 12))
+    assert (kernels * 25 - 1).abs().max() < 0.05
+    assert 5e-4 < up.encoder.weight.std() < 2e-3
+
+
+@pytest.mark.parametrize("name,kwargs,match", [
+    ("convT_k3_zoh", dict(order=0), "order must be an int >= 1"),
+    ("convT_k3_fir", dict(fir=[]), "fir must be a non-empty 1-D"),
+    ("carafe", dict(k_up=4), "k_up must be odd"),
+    ("carafe", dict(compressed_channels=0), "compressed_channels must be an int >= 1"),
+    ("dysample", dict(groups=3), "groups must divide in_channels=4"),
+    ("dysample", dict(dynamic_scope="yes"), "dynamic_scope must be a bool"),
+])
+def test_bad_overrides_are_named(name, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_upsampler(name, 4, 4, **kwargs)

@@ -109,15 +109,16 @@ def upfirdn2d(x: Tensor, fir: Tensor, up: IntOrPair = 1, down: IntOrPair = 1, pa
 
 
 def box_fir(length: int, order: int = 1) -> np.ndarray:
-    """The box [1] * length convolved with itself ``order`` times, normalised to sum 1 (a 1-D filter).
+    """The box [1] * length convolved with itself ``order`` times: integer taps summing to length**order.
 
     Zero insertion by r followed by box_fir(r) is the zero-order hold (nearest-neighbour upsampling); order 2 is the
-    triangle of linear interpolation ([1, 2, 1] / 4 for r = 2).  Its frequency response vanishes at every multiple
-    of 2*pi/length, so it removes any pattern of period ``length``.
+    triangle of linear interpolation ([1, 2, 1] for r = 2, to be divided by 4).  Its frequency response vanishes at
+    every multiple of 2*pi/length, so it removes any pattern of period ``length``.  The taps are left unnormalised
+    so that they are exact in any float format (equal polyphase sums stay exactly equal); divide by the sum.
     """
     check_int("length", length)
     check_int("order", order)
     taps = np.ones(1)
     for _ in range(order):
         taps = np.convolve(taps, np.ones(length))
-    return taps / taps.sum()
+    return taps
