@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from omegaconf import OmegaConf
 
+from upsamplelab.models import DCGANGenerator
 from upsamplelab.nn import (
     PixelShuffleUpsampler,
     TransposedConvUpsampler,
@@ -434,3 +437,33 @@ def test_carafe_kernels_are_normalised_and_start_nearly_uniform():
 def test_bad_overrides_are_named(name, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_upsampler(name, 4, 4, **kwargs)
+
+
+# --- the experiments' grids name registered upsamplers ------------------------------------------------------------
+
+EXPERIMENT_DIR = Path(__file__).resolve().parents[1] / "configs" / "experiment"
+
+
+def swept_upsamplers(experiment: str) -> list[str]:
+    upsamplers = OmegaConf.select(OmegaConf.load(EXPERIMENT_DIR / f"{experiment}.yaml"),
+                                  "hydra.sweeper.params.upsampler")
+    return str(upsamplers).split(",") if upsamplers else []
+
+
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in EXPERIMENT_DIR.glob("*.yaml")))
+def test_experiment_grids_name_registered_upsamplers(experiment):
+    names = swept_upsamplers(experiment)
+    assert len(set(names)) == len(names) and set(names) <= set(NAMES)
+
+
+def test_extended_odena_grid_adds_the_fixed_filters_that_fit_a_generator():
+    extended = swept_upsamplers("odena_checkerboard_extended")
+    assert extended == swept_upsamplers("odena_checkerboard") + ["convT_k3_fir", "convT_k3_zoh", "pixel_shuffle_blur"]
+    assert set(list_upsamplers(tag="fixed_filter")) <= set(extended)
+    for name in extended:
+        assert DCGANGenerator(name, nz=4, ngf=4)(torch.randn(2, 4)).shape == (2, 1, 32, 32)
+
+
+def test_decoder_comparisons_include_the_content_aware_upsamplers():
+    for experiment in ("compare_upsamplers_unet", "compare_fcn_heads"):
+        assert set(list_upsamplers(tag="content_aware")) <= set(swept_upsamplers(experiment))
