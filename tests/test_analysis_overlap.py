@@ -1,9 +1,17 @@
-"""The overlap heatmap command writes the K x S grid with the right verdicts."""
+"""The overlap heatmap command writes the K x S grid, and per-upsampler panels, with the right verdicts."""
 from __future__ import annotations
 
 import matplotlib.image as mpimg
+import numpy as np
+import pytest
 
-from upsamplelab.analysis.overlap import main, plot_overlap_grid
+from upsamplelab.analysis.overlap import (
+    main,
+    plot_overlap_grid,
+    plot_upsampler_overlaps,
+    transposed_conv_upsamplers,
+    upsampler_overlap,
+)
 
 
 def test_panel_titles_carry_the_verdict():
@@ -20,3 +28,29 @@ def test_command_writes_png(tmp_path, capsys):
     image = mpimg.imread(out)
     assert image.shape[0] > 300 and image.shape[1] > 300
     assert str(out.resolve()) in capsys.readouterr().out
+
+
+def test_fixed_filters_even_out_the_k3_overlap():
+    """convT_k3's 1-2-4 interior becomes 9 everywhere after StyleGAN2's [1, 3, 3, 1] filter or the zero-order hold:
+    the filter's phases each sum to the same weight (3 taps per axis, as a 3 x 3 resize-conv has)."""
+    k3 = upsampler_overlap("convT_k3", 4)[2:-2, 2:-2]
+    assert sorted(np.unique(k3)) == [1, 2, 4]
+    for name in ("convT_k3_fir", "convT_k3_zoh"):
+        np.testing.assert_allclose(upsampler_overlap(name, 4)[2:-2, 2:-2], 9.0, rtol=0, atol=1e-12)
+    assert upsampler_overlap("resize_conv_nearest", 4) is None
+    assert transposed_conv_upsamplers() == ["convT_k3", "convT_k4", "convT_k2", "bilinear_convT", "convT_k3_fir",
+                                            "convT_k3_zoh"]
+
+
+def test_upsampler_panels_carry_the_verdict(tmp_path):
+    out = main(["--upsamplers", "convT_k3", "convT_k3_fir", "--out", str(tmp_path / "up.png")])
+    assert mpimg.imread(out).shape[1] > 300
+    fig = plot_upsampler_overlaps(["convT_k3", "convT_k3_fir", "convT_k3_zoh"], input_size=4)
+    assert [ax.get_title() for ax in fig.axes] == ["convT_k3\nuneven overlap (checkerboard)",
+                                                   "convT_k3_fir\neven overlap", "convT_k3_zoh\neven overlap"]
+
+
+def test_upsamplers_without_a_transposed_conv_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["--upsamplers", "carafe"])
+    assert "--upsamplers: carafe hold no transposed conv; allowed: convT_k3" in capsys.readouterr().err
