@@ -3,6 +3,10 @@
 - ``phase_energy``: share of the high-pass energy carried by a stride-periodic (checkerboard) pattern
   (Odena, Dumoulin & Olah 2016)
 - ``phase_contrast``: the amplitude of that pattern relative to the image
+- ``stride_band_energy`` / ``stride_band_excess``: the share of the high-pass power at the stride frequencies,
+  invariant to the pattern's sign and position, and its log-ratio between two image sets
+- ``stride_peak_excess``: peaks at the stride frequencies of stacked x2 layers over their neighbours, one image set
+  against another (``stride_periods`` from the number of layers); ``*_ci`` variants add a bootstrap interval
 - ``radial_power_spectrum`` / ``spectral_distance``: azimuthally averaged power spectra and their log-L1 distance
   (Durall, Keuper & Keuper 2020)
 - ``fidelity_metrics``: FID (Heusel et al. 2017), KID (Bińkowski et al. 2018) and IS (Salimans et al. 2016) through
@@ -12,7 +16,12 @@ from .fidelity import fidelity_metrics, reference_cache_path
 from .inception import load_extractor
 from .phase_contrast import phase_contrast
 from .phase_energy import phase_energy
-from .spectrum import radial_power_spectrum, spectral_distance
+from .bootstrap import ExcessCI
+from .spectrum import power_spectrum, radial_power_spectrum, spectral_distance
+from .stride_band import stride_band_energy, stride_band_excess, stride_band_excess_ci
+from .stride_peak import stride_peak_excess, stride_peak_excess_ci, stride_peak_score, stride_periods
 
-__all__ = ["fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy", "radial_power_spectrum",
-           "reference_cache_path", "spectral_distance"]
+__all__ = ["ExcessCI", "fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy", "power_spectrum",
+           "radial_power_spectrum", "reference_cache_path", "spectral_distance", "stride_band_energy",
+           "stride_band_excess", "stride_band_excess_ci", "stride_peak_excess", "stride_peak_excess_ci",
+           "stride_peak_score", "stride_periods"]

@@ -11,24 +11,35 @@ import torch
 from torch import Tensor
 
 
-def radial_power_spectrum(images: Tensor) -> Tensor:
-    """Azimuthally averaged power spectrum of every image of an (N, C, H, W) batch: float64, shape (N, n_bins).
+def power_spectrum(images: Tensor) -> Tensor:
+    """2-D power spectrum of every image of an (N, C, H, W) batch, averaged over channels: float64 (N, H, W).
 
     Each channel x_c has its mean removed; its power is P_c[u, v] = |FFT2(x_c)[u, v]|^2 / (H W), so that, by
     Parseval, sum_{u, v} P_c[u, v] = sum_{y, x} (x_c[y, x] - mean x_c)^2.  P = mean_c P_c.  Frequencies are the
-    integers u, v of ``torch.fft.fftfreq`` in cycles per image; bin k = 0 .. floor(min(H, W) / 2) averages P over
-    the frequencies with round(sqrt(u^2 + v^2)) = k, so a cosine of k cycles per image peaks in bin k.  Bin 0 holds
-    only the removed mean (0); the corners beyond the largest full ring are dropped.  White noise of variance
-    sigma^2 gives S(k) = sigma^2 on average for k >= 1.
+    integers u, v of ``torch.fft.fftfreq`` in cycles per image (index u stands for u - H when u >= H / 2); the FFT
+    treats the image as periodic.
     """
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
     x = images.to(torch.float64)
     h, w = x.shape[-2:]
     x = x - x.mean(dim=(-2, -1), keepdim=True)
-    power = (torch.fft.fft2(x).abs().square() / (h * w)).mean(dim=1).flatten(1)         # (N, H*W)
-    u = torch.fft.fftfreq(h, 1 / h, dtype=torch.float64, device=x.device)
-    v = torch.fft.fftfreq(w, 1 / w, dtype=torch.float64, device=x.device)
+    return (torch.fft.fft2(x).abs().square() / (h * w)).mean(dim=1)
+
+
+def radial_power_spectrum(images: Tensor) -> Tensor:
+    """Azimuthally averaged power spectrum of every image of an (N, C, H, W) batch: float64, shape (N, n_bins).
+
+    P is ``power_spectrum``.  Bin k = 0 .. floor(min(H, W) / 2) averages P over the frequencies with
+    round(sqrt(u^2 + v^2)) = k, so a cosine of k cycles per image peaks in bin k.  Bin 0 holds only the removed
+    mean (0); the corners beyond the largest full ring are dropped.  White noise of variance sigma^2 gives
+    S(k) = sigma^2 on average for k >= 1.
+    """
+    power = power_spectrum(images)
+    h, w = power.shape[-2:]
+    power = power.flatten(1)                                                             # (N, H*W)
+    u = torch.fft.fftfreq(h, 1 / h, dtype=torch.float64, device=power.device)
+    v = torch.fft.fftfreq(w, 1 / w, dtype=torch.float64, device=power.device)
     radius = torch.sqrt(u[:, None].square() + v[None, :].square()).round().long().flatten()
     n_bins = min(h, w) // 2 + 1
     keep = radius < n_bins
@@ -48,6 +59,11 @@ def spectral_distance(images: Tensor, reference_images: Tensor) -> Tensor:
     if images.shape[1:] != reference_images.shape[1:]:
         raise ValueError(f"image sets differ in shape: {tuple(images.shape[1:])} vs "
                          f"{tuple(reference_images.shape[1:])}")
-    log_a, log_b = (torch.log10(radial_power_spectrum(x).mean(0).clamp_min(torch.finfo(torch.float64).tiny))
-                    for x in (images, reference_images))
-    return (log_a - log_b)[1:].abs().mean()
+    return log_spectrum_l1(radial_power_spectrum(images).mean(0), radial_power_spectrum(reference_images).mean(0))
+
+
+def log_spectrum_l1(spectra: Tensor, reference: Tensor) -> Tensor:
+    """mean_{k >= 1} | log10 spectra[..., k] - log10 reference[k] | over the last axis, for radial spectra
+    (``radial_power_spectrum``) of the same length; both clamped below at the smallest positive float64."""
+    tiny = torch.finfo(torch.float64).tiny
+    return (torch.log10(spectra.clamp_min(tiny)) - torch.log10(reference.clamp_min(tiny)))[..., 1:].abs().mean(-1)
