@@ -1,18 +1,36 @@
 """What the three LightningModules share: optimiser partials, the run directory, grids, memory format."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable, Optional
 
 import pytorch_lightning as pl
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from ..metrics import phase_energy, spectral_distance
+from ..metrics.registry import ARTIFACT_METRICS, METRICS
+from ..nn.base import Upsampler
 from .grids import save_grid
 from .performance import ChannelsLast, check_settings, compile_networks, resolve_channels_last, upsampler_families
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
+
+
+def upsampling_periods(module: nn.Module) -> tuple[int, ...]:
+    """The periods of the stride patterns ``module``'s upsamplers can leave in its output, ascending.
+
+    With upsamplers of scale factors s_1 .. s_L in registration order (input to output; an upsampler inside
+    another is part of it), layer i repeats every s_i * s_(i+1) * ... * s_L output pixels: (2, 4, 8) for three
+    x2 layers, (8,) for one x8 head.  (2,) when the module has no upsampler.
+    """
+    found: dict[str, Upsampler] = {}
+    for name, child in module.named_modules():
+        if isinstance(child, Upsampler) and not any(name.startswith(f"{outer}.") for outer in found):
+            found[name] = child
+    factors = [m.scale_factor for m in found.values()]
+    periods = {math.prod(factors[i:]) for i in range(len(factors))} - {1}
+    return tuple(sorted(periods)) or (2,)
 
 
 class UpsampleLabModule(pl.LightningModule):
@@ -73,12 +91,14 @@ class UpsampleLabModule(pl.LightningModule):
         return path
 
     def log_artifact_metrics(self, images: Tensor, reference: Tensor, stage: str) -> None:
-        """``<stage>/phase_energy``: mean stride-2 phase energy of ``images`` (checkerboard share, Odena et al.
-        2016); ``<stage>/spectral_distance``: log-spectrum L1 distance to ``reference`` (Durall et al. 2020)."""
+        """``<stage>/<name>`` for every artifact metric of ``metrics.registry`` (stride-band and stride-peak
+        excess, phase energy, spectral distance) of ``images`` against ``reference``, at the periods of the
+        module's upsamplers (``upsampling_periods``) that divide the image size and are at most half of it."""
         images, reference = images.detach().float(), reference.detach().float()
-        self.log_dict({f"{stage}/phase_energy": phase_energy(images, period=2).mean(),
-                       f"{stage}/spectral_distance": spectral_distance(images, reference).float()},
-                      batch_size=images.shape[0])
+        periods = tuple(p for p in upsampling_periods(self)
+                        if all(size % p == 0 and size >= 2 * p for size in images.shape[-2:])) or (2,)
+        self.log_dict({f"{stage}/{name}": float(METRICS[name].artifact(images, reference, periods))
+                       for name in ARTIFACT_METRICS}, batch_size=images.shape[0])
 
     @staticmethod
     def check_fit(datamodule, channels: int, channels_key: str, depth: int, depth_key: str) -> None:

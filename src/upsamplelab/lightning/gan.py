@@ -4,9 +4,10 @@ Per step: the discriminator minimises BCE(D(x), 1) + BCE(D(G(z)), 0); then the g
 BCE(D(G(z)), 1) (the non-saturating form).  Adam lr 2e-4, betas (0.5, 0.999) as in DCGAN (Radford et al. 2016).
 A fixed noise batch gives comparable sample grids across epochs.
 
-Validation logs the held-out losses, the artifact metrics of generated images (phase energy, spectral distance to
-the real batch) and, with a ``sample_quality``, FID and KID, by which the best checkpoint is chosen: DCGAN's
-samples often degrade late in training (StudioGAN reports the best FID seen).
+Validation logs the held-out losses, the artifact metrics of generated images against the real batch
+(``metrics.registry``: stride-band and stride-peak excess, phase energy, spectral distance) and, with a
+``sample_quality``, FID and KID, by which the best checkpoint is chosen: DCGAN's samples often degrade late in
+training (StudioGAN reports the best FID seen).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..metrics.registry import FIDELITY_METRICS
 from .base import OptimizerFactory, UpsampleLabModule
 from .performance import ChannelsLast
 from .sample_quality import SampleQuality
@@ -119,8 +121,7 @@ class GANModule(UpsampleLabModule):
     def log_sample_quality(self) -> None:
         """FID/KID (IS) as val/fid, val/kid_mean, ...; the full result, extractor included, to fidelity.jsonl."""
         result = self.sample_quality.compute(self.sample, self.trainer.datamodule, self.device)
-        self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in ("fid", "kid_mean", "kid_std",
-                                                                               "isc_mean", "isc_std")})
+        self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
         if self.trainer.is_global_zero:
             SampleQuality.record(result, self.run_dir / "fidelity.jsonl", epoch=self.current_epoch,
                                  step=self.global_step)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
-
-FIDELITY_KEYS = ("fid", "kid_mean", "kid_std", "isc_mean", "isc_std")
 
 
 @dataclass
@@ -119,7 +118,7 @@ def read_fidelity_jsonl(path: Path, history: History) -> None:
         if target is None:
             target = by_epoch[epoch] = Validation(epoch, _int(entry.get("step")))
             history.validations.append(target)
-        target.values.update({k: float(entry[k]) for k in FIDELITY_KEYS
+        target.values.update({k: float(entry[k]) for k in FIDELITY_METRICS
                               if isinstance(entry.get(k), (int, float)) and k not in target.values})
     history.validations.sort(key=lambda v: (v.epoch is None, v.epoch if v.epoch is not None else 0))
 

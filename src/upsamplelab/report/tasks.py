@@ -1,4 +1,5 @@
-"""What the report knows about each task: its metrics, which direction is better, its grids.
+"""What the report knows about each task: its metrics, its grids.  Labels and directions of the metrics come from
+``upsamplelab.metrics.registry``; every task's table ends with the registry's artifact metrics.
 
 A job's task comes from ``model._target_`` in its ``.hydra/config.yaml`` (the LightningModule's class name); a job
 whose config cannot be read falls back to the metrics it logged.
@@ -8,27 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-# Metrics whose best value is the smallest / the largest; any other logged metric gets a final value only.
-LOWER_IS_BETTER = frozenset({"fid", "kid_mean", "spectral_distance", "phase_energy", "loss"})
-HIGHER_IS_BETTER = frozenset({"miou", "dice", "psnr", "ssim", "pixel_acc", "isc_mean"})
+from ..metrics.registry import ARTIFACT_METRICS, best_mode, metric_label
 
-LABELS = {"fid": "FID", "kid_mean": "KID", "kid_std": "KID std", "phase_energy": "phase energy",
-          "spectral_distance": "spectral distance", "miou": "mIoU", "dice": "Dice", "pixel_acc": "pixel accuracy",
-          "psnr": "PSNR", "ssim": "SSIM", "loss": "loss", "d_loss": "D loss", "g_loss": "G loss",
-          "isc_mean": "IS"}
-
-
-def best_mode(metric: str) -> Optional[str]:
-    """"min", "max", or None when "best" means nothing for ``metric`` (e.g. the GAN's losses)."""
-    if metric in LOWER_IS_BETTER:
-        return "min"
-    if metric in HIGHER_IS_BETTER:
-        return "max"
-    return None
-
-
-def metric_label(metric: str) -> str:
-    return LABELS.get(metric, metric)
+__all__ = ["TASKS", "UNKNOWN", "TaskSpec", "best_mode", "metric_label", "task_from_metrics", "task_from_target"]
 
 
 @dataclass(frozen=True)
@@ -53,17 +36,16 @@ class TaskSpec:
 
 
 TASKS = {
-    "gan": TaskSpec("gan", "GAN", "GANModule", ("fid", "kid_mean", "phase_energy", "spectral_distance"),
-                    "samples", sample_rows=2),
-    "segmentation": TaskSpec("segmentation", "Segmentation", "SegmentationModule", ("miou", "dice", "phase_energy"),
+    "gan": TaskSpec("gan", "GAN", "GANModule", ("fid", "kid_mean", *ARTIFACT_METRICS), "samples", sample_rows=2),
+    "segmentation": TaskSpec("segmentation", "Segmentation", "SegmentationModule", ("miou", "dice", *ARTIFACT_METRICS),
                              "predictions", grid_roles=("input", "truth", "prediction"), generated="prediction",
                              reference="truth", sample_rows=3),
     "reconstruction": TaskSpec("reconstruction", "Autoencoder", "ReconstructionModule",
-                               ("psnr", "ssim", "phase_energy"), "reconstructions",
+                               ("psnr", "ssim", *ARTIFACT_METRICS), "reconstructions",
                                grid_roles=("input", "reconstruction"), generated="reconstruction",
                                reference="input", sample_rows=2),
 }
-UNKNOWN = TaskSpec("unknown", "Unknown task", "", ("phase_energy", "spectral_distance"), "samples")
+UNKNOWN = TaskSpec("unknown", "Unknown task", "", ARTIFACT_METRICS, "samples")
 
 
 def task_from_target(target: Optional[str]) -> Optional[TaskSpec]:
