@@ -13,8 +13,13 @@ TINY_GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discri
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}          # two jobs on two cores: one thread each
 
 
+def records(sweep) -> list[dict]:
+    """The run.json of every job of the sweep, by job directory name (the swept values)."""
+    return [json.loads(path.read_text()) for path in sorted(sweep.glob("*/run.json"))]
+
+
 def statuses(sweep) -> list[str]:
-    return [json.loads((job / "run.json").read_text())["status"] for job in sorted(sweep.glob("[0-9]*"))]
+    return [record["status"] for record in records(sweep)]
 
 
 def test_joblib_runs_jobs_in_parallel_processes(run_cli, tmp_path):
@@ -31,6 +36,7 @@ def test_submitit_local_runs_the_cluster_code_path(run_cli, tmp_path):
             "hydra.launcher.timeout_min=10", f"metrics.cache_dir={tmp_path / 'cache'}", f"hydra.sweep.dir={sweep}",
             env=ONE_THREAD, timeout=600)
     assert statuses(sweep) == ["completed", "completed"]
+    assert sorted(p.parent.name for p in sweep.glob("*/run.json")) == ["seed=0", "seed=1"]
     assert list((sweep / ".submitit").glob("*/*_result.pkl"))             # submitit ran and collected the jobs
 
 
@@ -40,6 +46,6 @@ def test_optuna_search_tunes_the_learning_rates_against_fid(run_cli, tmp_path):
             f"metrics.cache_dir={tmp_path / 'cache'}", f"hydra.sweep.dir={sweep}", env=ONE_THREAD, timeout=600)
     assert statuses(sweep) == ["completed"] * 3
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
-    objectives = [json.loads((job / "run.json").read_text())["objective"] for job in sorted(sweep.glob("[0-9]*"))]
+    objectives = [record["objective"] for record in records(sweep)]
     assert results["best_value"] == min(objectives)                        # the best run's best FID
     assert set(results["best_params"]) == {"model.optimizer_g.lr", "model.optimizer_d.lr"}

@@ -1,10 +1,15 @@
 """Sweeps survive their jobs: a job that raises is recorded and the others run; a relaunch into the same sweep
-directory skips completed jobs and resumes interrupted ones (through the CLI, as users run them)."""
+directory skips completed jobs and resumes interrupted ones, matching jobs by identity, never by number (through the
+CLI, as users run them)."""
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from upsamplelab.report.job import load_job
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3", "test=false",
       "trainer.accelerator=cpu", "extras.print_summary=false", "+trainer.limit_train_batches=3",
@@ -25,25 +30,78 @@ def test_failed_job_is_recorded_and_the_sweep_goes_on_then_relaunch_skips_done_j
     args = ("upsamplelab.train", "-m", *AE, "trainer.max_epochs=1", "data.batch_size=16,5000",
             f"hydra.sweep.dir={sweep}")
     first = run_cli(*args)                                        # exit 0: the sweep finished despite job 1
-    assert record(sweep / "0")["status"] == "completed" and record(sweep / "0")["train_images_per_s"] > 0
-    failed = record(sweep / "1")
+    ok, bad = sweep / "data.batch_size=16", sweep / "data.batch_size=5000"
+    assert record(ok)["status"] == "completed" and record(ok)["train_images_per_s"] > 0
+    identity = record(ok)["identity"]
+    assert "data.batch_size=16" in identity and len(identity) == len(AE) + 1   # max_epochs: how long, not what
+    failed = record(bad)
     assert failed["status"] == "failed" and "data.batch_size=5000 is larger than the 1500" in failed["error"]
     assert "the sweep goes on" in first.stderr + first.stdout
-    done = (sweep / "0" / "metrics.csv").read_text()
+    done = (ok / "metrics.csv").read_text()
 
     second = run_cli(*args)
-    assert f"skipping {sweep / '0'}: already completed" in second.stdout
-    assert (sweep / "0" / "metrics.csv").read_text() == done     # not trained again
-    assert record(sweep / "1")["status"] == "failed"              # failed jobs run again (and fail again)
+    assert f"skipping {ok}: already completed" in second.stdout
+    assert (ok / "metrics.csv").read_text() == done               # not trained again
+    assert record(bad)["status"] == "failed"                      # failed jobs run again (and fail again)
 
 
 def test_relaunch_resumes_an_interrupted_job(run_cli, tmp_path):
     sweep = tmp_path / "sweep"
     run_cli("upsamplelab.train", "-m", *AE, "seed=0", "trainer.max_epochs=2", f"hydra.sweep.dir={sweep}")
-    job = sweep / "0"
+    (job,) = [p for p in sweep.iterdir() if p.is_dir()]          # one job: nothing swept
     assert validation_epochs(job) == [0, 1]
-    (job / "run.json").unlink()                                   # as if killed after its last checkpoint
+    wall = record(job)["wall_time_s"]
+    (job / "run.json").write_text(json.dumps(record(job) | {"status": "running"}))   # killed after its last ckpt
     proc = run_cli("upsamplelab.train", "-m", *AE, "seed=0", "trainer.max_epochs=3", f"hydra.sweep.dir={sweep}")
     assert "resuming the interrupted job" in proc.stdout + proc.stderr
     assert validation_epochs(job) == [0, 1, 2]                    # continued: epochs 0-1 kept, not retrained
     assert record(job)["status"] == "completed" and record(job)["epochs"] == 3
+    assert record(job)["wall_time_s"] > wall                      # both starts counted
+
+
+def test_a_reordered_relaunch_keeps_every_result_with_its_job(run_cli, tmp_path):
+    sweep = tmp_path / "sweep"
+    base = ("upsamplelab.train", "-m", *AE, "trainer.max_epochs=1", f"hydra.sweep.dir={sweep}")
+    run_cli(*base, "upsampler=convT_k3,resize_conv_nearest")
+    jobs = {name: sweep / f"upsampler={name}" for name in ("convT_k3", "resize_conv_nearest")}
+    before = {name: ((job / "metrics.csv").read_text(), (job / ".hydra" / "config.yaml").read_text())
+              for name, job in jobs.items()}
+    assert OmegaConf.load(jobs["convT_k3"] / ".hydra" / "config.yaml").upsampler.name == "convT_k3"
+
+    proc = run_cli(*base, "upsampler=resize_conv_nearest,convT_k3", "trainer.max_epochs=2")   # order swapped
+    assert proc.stdout.count("already completed") == 2
+    for name, job in jobs.items():                                # nothing retrained, no config rewritten
+        assert ((job / "metrics.csv").read_text(), (job / ".hydra" / "config.yaml").read_text()) == before[name]
+        assert f"upsampler={name}" in record(job)["identity"] and load_job(job, sweep).upsampler == name
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == sorted(p.name for p in jobs.values())
+
+
+def test_a_directory_holding_another_job_is_refused_and_left_as_it_was(run_cli, tmp_path):
+    """Numbered job directories (the Hydra default) with the values reordered: each job finds the other's
+    directory, is refused in one line, and the directory keeps its config and results."""
+    sweep = tmp_path / "sweep"
+    base = ("upsamplelab.train", "-m", *AE, "trainer.max_epochs=1", f"hydra.sweep.dir={sweep}",
+            "hydra.sweep.subdir=${hydra.job.num}")
+    run_cli(*base, "upsampler=convT_k3,resize_conv_nearest")
+    before = {job: ((sweep / job / "metrics.csv").read_text(), (sweep / job / ".hydra" / "config.yaml").read_text(),
+                    (sweep / job / "run.json").read_text()) for job in ("0", "1")}
+
+    proc = run_cli(*base, "upsampler=resize_conv_nearest,convT_k3")
+    assert (f"{sweep / '0'} holds another job (upsampler=convT_k3), not this one (upsampler=resize_conv_nearest)"
+            in proc.stdout)
+    for job, files in before.items():
+        assert ((sweep / job / "metrics.csv").read_text(), (sweep / job / ".hydra" / "config.yaml").read_text(),
+                (sweep / job / "run.json").read_text()) == files
+
+
+def test_resume_with_another_upsampler_is_refused_naming_the_key(run_cli, tmp_path):
+    run = tmp_path / "run"
+    base = ("upsamplelab.train", *[a for a in AE if not a.startswith("upsampler=")], "trainer.max_epochs=1",
+            f"hydra.run.dir={run}")
+    run_cli(*base, "upsampler=resize_conv_nearest")
+    done = ((run / "run.json").read_text(), (run / ".hydra" / "config.yaml").read_text())
+    proc = run_cli(*base, "upsampler=resize_conv_bilinear", "ckpt_path=last", "trainer.max_epochs=2", check=False,
+                   env={"HYDRA_FULL_ERROR": "0"})
+    assert proc.returncode == 2
+    assert "with a changed upsampler.name ('resize_conv_nearest' -> 'resize_conv_bilinear')" in proc.stderr
+    assert ((run / "run.json").read_text(), (run / ".hydra" / "config.yaml").read_text()) == done

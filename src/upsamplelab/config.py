@@ -11,9 +11,13 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from .reliability.job_identity import job_dir_name
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+# hydra.sweep.subdir: a sweep job's directory is named after the values it sweeps
+OmegaConf.register_new_resolver("job_dir", job_dir_name, replace=True)
 
 
 def compose_config(overrides: list[str], output_dir: str | Path, config_name: str = "train") -> DictConfig:

@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import hydra
 import pytorch_lightning as pl
@@ -30,6 +30,8 @@ from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input, expl
 from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
                      resolve_ckpt_path, silence_library_noise)
 from .reliability import TrainingDiverged
+from .reliability.job_identity import (JobIdentityError, check_identity, check_resume_config, current_identity,
+                                       keep_hydra_files, restore_hydra_files)
 from .run_record import read_run_record, write_run_record
 from .summary import print_outputs, print_summary
 from .throughput import Throughput
@@ -69,8 +71,10 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
     return datamodule, model, trainer, throughput
 
 
-def train(cfg: DictConfig) -> dict[str, Any]:
-    start = time.perf_counter()
+def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
+    """Fit and test as configured; ``run.json`` gets the wall time since ``start`` (a ``time.perf_counter`` value,
+    earlier by the time of a resumed run's earlier starts; default: now)."""
+    start = time.perf_counter() if start is None else start
     datamodule, model, trainer, throughput = build(cfg)
     if cfg.extras.get("print_summary") and trainer.is_global_zero:
         print_summary(cfg, model, datamodule, trainer)
@@ -87,7 +91,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
         run_dir = Path(trainer.default_root_dir).resolve()
-        write_run_record(run_dir, "diverged" if diverged else "completed", error=None,
+        write_run_record(run_dir, "diverged" if diverged else "completed", identity=current_identity(), error=None,
                          wall_time_s=time.perf_counter() - start,
                          train_images_per_s=throughput.images_per_s, epochs=trainer.current_epoch,
                          global_step=trainer.global_step, monitor=cfg.model.get("monitor"),
@@ -96,24 +100,60 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     return metrics
 
 
+def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], multirun: bool) -> bool:
+    """Decide what this start of the run does before anything is written: in a sweep, refuse a directory that holds
+    another job, skip a completed job (False) and resume an interrupted one; refuse a resume that changes the seed,
+    data, model or upsampler (``JobIdentityError`` both).  A job that goes on (True) keeps its Hydra files and gets ``run.json`` "running" with its
+    identity and the wall time of its earlier starts."""
+    identity = current_identity()
+    if multirun:
+        check_identity(run_dir, (record or {}).get("identity"), identity)
+    if multirun and record is not None and record["status"] == "completed":
+        return False
+    if multirun and cfg.get("ckpt_path") is None and last_checkpoint(run_dir).exists():
+        log.info("resuming the interrupted job in %s from checkpoints/last.ckpt", run_dir)
+        with open_dict(cfg):
+            cfg.ckpt_path = "last"
+    if cfg.get("ckpt_path") is not None:
+        check_resume_config(run_dir, cfg)
+    keep_hydra_files(run_dir)
+    write_run_record(run_dir, "running", identity=identity, wall_time_s=earlier_wall_time(cfg, record))
+    return True
+
+
+def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> float:
+    """Seconds the run spent in earlier starts: counted on when it resumes (``ckpt_path`` set), else 0."""
+    return float((record or {}).get("wall_time_s") or 0.0) if cfg.get("ckpt_path") is not None else 0.0
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     silence_library_noise()
     run_dir, multirun = Path(cfg.paths.output_dir), HydraConfig.get().mode == RunMode.MULTIRUN
     record = read_run_record(run_dir)
-    if multirun and record is not None and record["status"] == "completed":
+    try:
+        goes_on = start_job(cfg, run_dir, record, multirun)
+    except JobIdentityError as err:
+        restore_hydra_files(run_dir)                  # Hydra rewrote them for this command line: put them back
+        if not multirun:
+            exit_on_bad_input(err)
+            raise
+        log.error("%s", err)
+        return math.nan
+    if not goes_on:
+        restore_hydra_files(run_dir)
         print(f"skipping {run_dir}: already completed (delete its run.json to train it again)")
         return record.get("objective")
-    if multirun and cfg.get("ckpt_path") is None and last_checkpoint(run_dir).exists():
-        log.info("resuming the interrupted job in %s from checkpoints/last.ckpt", run_dir)
-        with open_dict(cfg):
-            cfg.ckpt_path = "last"
-    start = time.perf_counter()
+    start = time.perf_counter() - earlier_wall_time(cfg, record)
     try:
-        return objective(cfg, train(cfg))
+        return objective(cfg, train(cfg, start))
     except Exception as err:
-        write_run_record(run_dir, "failed", error=f"{type(err).__name__}: {err}",
-                         wall_time_s=time.perf_counter() - start)
+        if record is not None and record["status"] == "completed":
+            write_run_record(run_dir, **record)       # a failed resume keeps the record of the run it resumed
+            log.error("resuming %s failed; its run.json is left as it was", run_dir)
+        else:
+            write_run_record(run_dir, "failed", identity=current_identity(), error=f"{type(err).__name__}: {err}",
+                             wall_time_s=time.perf_counter() - start)
         if not multirun:
             exit_on_bad_input(err)
             raise

@@ -1,7 +1,8 @@
 """One job directory of a Hydra multirun, read into a ``Job``: identity, status, timings and history.
 
 Status: ``run.json``'s ``status`` ("completed", "failed", "diverged"); a ``DIVERGED`` marker (the divergence guard)
-makes it "diverged" in any case; a job with neither is "incomplete" (killed, or still running).  Incomplete jobs
+makes it "diverged" in any case; a job whose record says "running", or that has none, is "incomplete" (killed, or
+still running).  Incomplete jobs
 that logged validations still count in the statistics, flagged; failed and diverged ones do not.
 """
 from __future__ import annotations
@@ -92,9 +93,11 @@ def _status(job_dir: Path, run: Optional[dict], problems: list[str]) -> tuple[st
     status, error = "incomplete", None
     if run is not None:
         status = run.get("status") if run.get("status") in STATUSES else "incomplete"
-        if run.get("status") not in STATUSES:
+        if run.get("status") == "running":
+            error = "run.json says running: killed, or still running"
+        elif run.get("status") not in STATUSES:
             problems.append(f"run.json has an unknown status {run.get('status')!r}")
-        error = run.get("error") or None
+        error = run.get("error") or error
     marker = job_dir / "DIVERGED"
     if marker.exists():
         status = "diverged"
