@@ -180,3 +180,30 @@ def test_registry_labels_directions_and_artifact_functions():
     for name in ARTIFACT_METRICS:
         assert math.isfinite(METRICS[name].artifact(images, images, (2, 4, 8)))
     assert METRICS["stride_band_excess"].artifact(images, images, (2,)) == 0.0
+
+
+def test_upsampling_periods_follow_the_models_upsamplers():
+    from upsamplelab.lightning.base import upsampling_periods
+    from upsamplelab.models import FCN, DCGANGenerator
+    assert upsampling_periods(DCGANGenerator("convT_k3", ngf=4, image_size=32)) == (2, 4, 8)
+    assert upsampling_periods(DCGANGenerator("resize_conv_nearest", ngf=4, image_size=64)) == (2, 4, 8, 16)
+    assert upsampling_periods(FCN("bilinear_convT", depth=3)) == (8,)
+    assert upsampling_periods(torch.nn.Conv2d(1, 1, 3)) == (2,)
+
+
+@pytest.mark.parametrize("overrides", [
+    ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3"],
+    ["model=unet", "data=shapes", "data.image_size=32", "model.net.base_width=4", "upsampler=convT_k2"],
+    ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=resize_conv_nearest"],
+])
+def test_every_task_logs_the_stride_metrics(make_cfg, tmp_path, overrides):
+    """GAN samples vs real, probability maps vs one-hot truth, reconstructions vs inputs: val/<metric> for every
+    artifact metric of the registry, at every validation, finite."""
+    from conftest import column, read_metrics
+    from upsamplelab.train import train
+    train(make_cfg(*overrides, "debug=limit", "trainer.max_epochs=1", "test=false", "metrics.fid_samples=16",
+                   "metrics.real_samples=16"))
+    rows = read_metrics(tmp_path)
+    for name in ARTIFACT_METRICS:
+        values = column(rows, f"val/{name}")
+        assert len(values) == 1 and math.isfinite(values[0]), (name, values)
