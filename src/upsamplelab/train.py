@@ -58,10 +58,23 @@ def objective(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
     return metrics.get(f"best/{monitor}", metrics.get(monitor)) if monitor else None
 
 
+TEST_CHECKPOINTS = ("best", "last")
+
+
+def test_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> Optional[str]:
+    """The checkpoint ``test_ckpt`` names: the best by the monitored metric or the last (None: the weights in
+    memory, when the run saved none)."""
+    callback = trainer.checkpoint_callback
+    path = (callback.best_model_path if cfg.test_ckpt == "best" else callback.last_model_path) if callback else ""
+    return path or None
+
+
 def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
     """Everything a run needs, checked: arguments, model/data fit, ckpt_path, precision for the device, then the
     data loaded (an absent dataset fails here, before training)."""
     check_ckpt_path(cfg.get("ckpt_path"))
+    if cfg.get("test_ckpt") not in TEST_CHECKPOINTS:
+        raise ValueError(f"test_ckpt must be one of {list(TEST_CHECKPOINTS)}, got {cfg.get('test_ckpt')!r}")
     datamodule, model = instantiate_task(cfg)
     throughput = Throughput()
     callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput]
@@ -86,8 +99,7 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
         metrics[f"best/{trainer.checkpoint_callback.monitor}"] = float(best_score)
 
     if cfg.get("test") and not diverged:
-        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-        trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        trainer.test(model, datamodule=datamodule, ckpt_path=test_checkpoint(cfg, trainer), weights_only=True)
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
         run_dir = Path(trainer.default_root_dir).resolve()

@@ -11,16 +11,18 @@ training (StudioGAN reports the best FID seen).
 """
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..atomic import atomic_write_text
 from ..metrics.registry import FIDELITY_METRICS
 from .base import OptimizerFactory, UpsampleLabModule
 from .performance import ChannelsLast
-from .sample_quality import SampleQuality
+from .sample_quality import FINAL_RECORD, SampleQuality
 
 
 class GANModule(UpsampleLabModule):
@@ -117,6 +119,22 @@ class GANModule(UpsampleLabModule):
         self.save_epoch_grid([samples[i * n:(i + 1) * n] for i in range(n)], "samples")
         if self.sample_quality is not None and not self.trainer.sanity_checking:
             self.log_sample_quality()
+
+    def on_test_epoch_end(self) -> None:
+        if self.sample_quality is not None and self.sample_quality.final_samples:
+            self.final_evaluation()
+
+    def final_evaluation(self) -> None:
+        """FID, KID and FID∞ of ``metrics.final_samples`` generated images, and the artifact metrics of the same
+        images against as many real ones, logged as final/<name>; the whole result to ``final.json``."""
+        quality, datamodule = self.sample_quality, self.trainer.datamodule
+        fake = self.sample(quality.final_samples)
+        result = quality.compute(lambda n: fake, datamodule, self.device, final=True)
+        self.log_dict({f"final/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
+        self.log_artifact_metrics(fake, datamodule.real_images(quality.real_split, len(fake)).to(fake.device), "final")
+        if self.trainer.is_global_zero:
+            record = {"epoch": self.current_epoch, "step": self.global_step} | result
+            atomic_write_text(self.run_dir / FINAL_RECORD, json.dumps(record, indent=2) + "\n")
 
     def log_sample_quality(self) -> None:
         """FID/KID (IS) as val/fid, val/kid_mean, ...; the full result, extractor included, to fidelity.jsonl."""

@@ -8,6 +8,10 @@ its Inception statistics are cached in ``cache_dir`` under ``<dataset_id>/<split
 name, so only the first evaluation of a dataset pays for them (~10 min for 5000 images on a 2-core CPU, see
 BENCHMARKS.md), and every later one extracts the generated images only.
 Every result is appended, with the extractor that produced it, to ``<run dir>/fidelity.jsonl``.
+
+The final evaluation (``final_samples``, the test stage of ``upsamplelab.train``) repeats this at a larger count on
+one checkpoint, adds FID at subsets of the generated set and its extrapolation FID∞ (``metrics.fid_infinity``), and
+writes its result to ``<run dir>/final.json``.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
@@ -23,6 +27,9 @@ from torch import Tensor, nn
 from ..atomic import atomic_write_text
 from ..checks import check_int
 from ..metrics import fidelity
+from ..metrics.fid_infinity import fid_counts
+
+FINAL_RECORD = "final.json"
 from ..metrics.inception import EXTRACTORS
 
 
@@ -40,18 +47,24 @@ class SampleQuality:
     kid_subset_size: int = 1000
     isc: bool = False
     real_split: str = "train"
+    final_samples: int | None = None
     _model: nn.Module | None = field(default=None, init=False, repr=False)
     _evaluations: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_int("metrics.fid_samples", self.fid_samples, 2, why="FID needs a covariance")
         check_int("metrics.real_samples", self.real_samples, 2, optional=True, why="FID needs a covariance")
+        check_int("metrics.final_samples", self.final_samples, 8, optional=True, why="FID∞ fits FIDs of subsets")
         if self.extractor not in EXTRACTORS:
             raise ValueError(f"metrics.extractor must be one of {list(EXTRACTORS)}, got {self.extractor!r}")
 
-    def compute(self, sample: Callable[[int], Tensor], datamodule, device: torch.device) -> dict[str, float | str]:
-        """Metrics of ``sample(fid_samples)`` (images in [-1, 1]) against the data module's real images."""
-        n = self.fid_samples
+    def compute(self, sample: Callable[[int], Tensor], datamodule, device: torch.device,
+                final: bool = False) -> dict[str, Any]:
+        """Metrics of ``sample(n)`` (images in [-1, 1]) against the data module's real images; n = ``fid_samples``,
+        or ``final_samples`` with FID at subsets and FID∞ when ``final``."""
+        n = self.final_samples if final else self.fid_samples
+        if n is None:
+            raise ValueError("the final evaluation needs metrics.final_samples (an image count)")
         n_real = min(self.real_samples or n, datamodule.split_size(self.real_split))
         if self._model is None:                       # loaded once per run, not at every validation
             self._model = fidelity.load_extractor(self.extractor, logits=self.isc)
@@ -63,7 +76,7 @@ class SampleQuality:
                 sample(n), lambda: datamodule.real_images(self.real_split, n_real),
                 real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n_real}", cache_dir=self.cache_dir,
                 extractor=self._model, kid_subset_size=self.kid_subset_size, isc=self.isc,
-                batch_size=self.batch_size, device=device)
+                batch_size=self.batch_size, device=device, fid_at=fid_counts(n) if final else ())
 
     @staticmethod
     def record(result: dict[str, float | str], path: Path, epoch: int, step: int) -> None:

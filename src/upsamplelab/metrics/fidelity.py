@@ -20,7 +20,7 @@ import hashlib
 import re
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -31,6 +31,7 @@ from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
 from ..atomic import atomic_save
+from .fid_infinity import fid_infinity
 from .inception import load_extractor
 
 FID_MIN_SAMPLES = 2048
@@ -39,7 +40,8 @@ RANGE_TOLERANCE = 1e-3
 
 def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_key: str, cache_dir: str | Path,
                      extractor: str | nn.Module = "auto", kid_subset_size: int = 1000, isc: bool = False,
-                     batch_size: int = 64, device: str | torch.device | None = None) -> dict[str, float | str]:
+                     batch_size: int = 64, device: str | torch.device | None = None,
+                     fid_at: Sequence[int] = ()) -> dict[str, Any]:
     """FID and KID of ``fake`` against ``real`` (and IS of ``fake`` if ``isc``), with cached reference features.
 
     ``fake`` and ``real`` are float (N, C, H, W) images in [-1, 1] with C in {1, 3}; they are quantised to uint8
@@ -52,7 +54,11 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     by its class name (in the result and in the cache key, so give different modules different names).  The module
     is moved to ``device``, channels_last, eval mode.  ``kid_subset_size`` is clipped to the smaller set size.
 
-    Returns {"fid", "kid_mean", "kid_std", ["isc_mean", "isc_std"], "extractor", "num_fake", "num_real"}.
+    ``fid_at``: also the FID of random subsets of ``fake`` of these sizes (fixed seed, the reference unchanged) and
+    their extrapolation to infinitely many images (``fid_infinity``, Chong & Forsyth 2020).
+
+    Returns {"fid", "kid_mean", "kid_std", ["isc_mean", "isc_std"], ["fid_inf", "fid_at": {count: fid}],
+    "extractor", "num_fake", "num_real"}.
     Warns when either set has fewer than 2048 images (FID is biased there).
     """
     check_images("fake", fake)
@@ -92,10 +98,22 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
                                  kid_subset_size=min(kid_subset_size, num_fake, num_real))
     out: dict[str, float | str] = {"fid": fid[KEY_METRIC_FID], "kid_mean": kid[KEY_METRIC_KID_MEAN],
                                    "kid_std": kid[KEY_METRIC_KID_STD]}
+    if fid_at:
+        out |= fid_at_counts(fake_features, real_stats, fid_at)
     if isc:
         score = isc_features_to_metric(fake_out[1], splits=min(10, num_fake))
         out |= {"isc_mean": score[KEY_METRIC_ISC_MEAN], "isc_std": score[KEY_METRIC_ISC_STD]}
     return out | {"extractor": name, "num_fake": num_fake, "num_real": num_real}
+
+
+def fid_at_counts(fake_features: Tensor, real_stats: dict, counts: Sequence[int], seed: int = 0) -> dict[str, Any]:
+    """{"fid_at": {count: FID of a random ``count``-subset of ``fake_features``}, "fid_inf": the extrapolation}."""
+    if max(counts) > len(fake_features):
+        raise ValueError(f"fid_at counts {list(counts)} exceed the {len(fake_features)} generated images")
+    order = torch.randperm(len(fake_features), generator=torch.Generator().manual_seed(seed))
+    fids = {int(n): fid_statistics_to_metric(fid_features_to_statistics(fake_features[order[:n]]), real_stats,
+                                             verbose=False)[KEY_METRIC_FID] for n in counts}
+    return {"fid_inf": fid_infinity(list(fids), list(fids.values()))[0], "fid_at": fids}
 
 
 def check_images(name: str, images: Tensor) -> None:

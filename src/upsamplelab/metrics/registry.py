@@ -36,6 +36,7 @@ class MetricSpec:
 
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     MetricSpec("fid", "FID", "min", fidelity=True),
+    MetricSpec("fid_inf", "FID∞", "min", fidelity=True),
     MetricSpec("kid_mean", "KID", "min", fidelity=True),
     MetricSpec("kid_std", "KID std", fidelity=True),
     MetricSpec("isc_mean", "IS", "max", fidelity=True),
