@@ -207,3 +207,16 @@ def test_every_task_logs_the_stride_metrics(make_cfg, tmp_path, overrides):
     for name in ARTIFACT_METRICS:
         values = column(rows, f"val/{name}")
         assert len(values) == 1 and math.isfinite(values[0]), (name, values)
+
+
+def test_at_init_stride_band_energy_separates_prone_from_free_upsamplers():
+    """Constant input through non-negative weights: the checkerboard-prone upsamplers' interiors put > 0.8 of their
+    high-pass power in the Nyquist row and column, the checkerboard-free ones < 0.25."""
+    from upsamplelab.analysis.at_init import at_init_scores
+    from upsamplelab.nn import upsampler_info
+    names = ["convT_k3", "convT_k4", "pixel_shuffle", "resize_conv_nearest", "bilinear_convT", "pixel_shuffle_icnr"]
+    for name, by_net in at_init_scores(names, score="stride_band_energy").items():
+        if upsampler_info(name).checkerboard_free_at_init:
+            assert max(by_net.values()) < 0.25, (name, by_net)
+        else:
+            assert min(by_net.values()) > 0.8, (name, by_net)

@@ -12,7 +12,8 @@ so the sub-kernels add up instead of cancelling) and a constant input:
 
 Each image is scored with ``phase_energy`` (the share of its fine detail that is stride-periodic) and
 ``phase_contrast`` (the amplitude of the periodic pattern relative to the image), period 2, border 8; the 8-pixel
-border (one cell of the generator's 4 x 4 base) holds the zero-padding effects.  The networks run in float64.
+border (one cell of the generator's 4 x 4 base) holds the zero-padding effects.  ``stride_band_energy`` scores the
+same interior (cropped by 8), period 2, width 0: the share of its high-pass power in the Nyquist row and column.  The networks run in float64.
 Writes ``at_init_artifacts.png`` (one column per upsampler, a row per network, titles green where the registry
 says checkerboard-free at init) and ``at_init_scores.json`` into ``--out``, and prints both tables.
 
@@ -36,7 +37,7 @@ from torch import Tensor, nn
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..metrics import phase_contrast, phase_energy  # noqa: E402
+from ..metrics import phase_contrast, phase_energy, stride_band_energy  # noqa: E402
 from ..models import DCGANGenerator  # noqa: E402
 from ..nn import build_upsampler, list_upsamplers, upsampler_info  # noqa: E402
 
@@ -80,7 +81,12 @@ def at_init_images(name: str, seed: int = 0) -> dict[str, Tensor]:
         return {"stack": stack(ones)[0, 0], "generator": generator(latent)[0, 0]}
 
 
-SCORES = {"phase_energy": phase_energy, "phase_contrast": phase_contrast}
+def _stride_band(images: Tensor, period: int, border: int) -> Tensor:
+    return stride_band_energy(images[..., border:images.shape[-2] - border, border:images.shape[-1] - border],
+                              period=period, width=0)
+
+
+SCORES = {"phase_energy": phase_energy, "phase_contrast": phase_contrast, "stride_band_energy": _stride_band}
 
 
 def score_images(images: dict[str, Tensor], score: str = "phase_energy") -> dict[str, float]:
@@ -96,20 +102,20 @@ def at_init_scores(upsamplers: Sequence[str] | None = None, seed: int = 0,
 
 def plot_at_init(images: dict[str, dict[str, Tensor]], scores: dict[str, dict[str, dict[str, float]]]) -> plt.Figure:
     """One column per upsampler, one row per network; panels titled with the name, phase energy and contrast."""
-    fig, axes = plt.subplots(len(NETWORKS), len(images), squeeze=False, figsize=(2.1 * len(images), 5.4))
+    fig, axes = plt.subplots(len(NETWORKS), len(images), squeeze=False, figsize=(2.1 * len(images), 6.0))
     for col, (name, by_net) in enumerate(images.items()):
         color = "tab:green" if upsampler_info(name).checkerboard_free_at_init else "tab:red"
         for row, net in enumerate(NETWORKS):
             ax = axes[row][col]
             ax.imshow(by_net[net].numpy(), cmap="gray")
-            pe, pc = scores["phase_energy"][name][net], scores["phase_contrast"][name][net]
-            ax.set_title(f"{name}\nPE {pe:.3f}  PC {pc:.3f}", fontsize=8, color=color)
+            pe, pc, sb = (scores[s][name][net] for s in ("phase_energy", "phase_contrast", "stride_band_energy"))
+            ax.set_title(f"{name}\nPE {pe:.3f}  PC {pc:.3f}\nSB {sb:.3f}", fontsize=8, color=color)
             ax.set_xticks([])
             ax.set_yticks([])
     axes[0][0].set_ylabel("3 x2 upsamplers, ones", fontsize=9)
     axes[1][0].set_ylabel("DCGAN G, constant z", fontsize=9)
-    fig.suptitle("Non-negative weights, constant input, before training: phase energy (PE) and phase contrast (PC)",
-                 fontsize=11)
+    fig.suptitle("Non-negative weights, constant input, before training: phase energy (PE), phase contrast (PC), "
+                 "stride-band energy (SB)", fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..metrics.registry import ARTIFACT_METRICS
 from .discover import find_job_dirs
 from .fig_at_init import plot_at_init_row
 from .fig_curves import plot_curves
@@ -38,7 +39,7 @@ def _figure(title: str, caption: str, draw: Callable[[], tuple[Optional[Path], l
 
 def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -> list[Figure]:
     task, name = summary.task, summary.task.name
-    primary = metric_label(task.primary)
+    primary, artifact = metric_label(task.primary), metric_label(ARTIFACT_METRICS[0])
     what = {"gan": "fixed-noise sample grid (the same latents in every run)",
             "segmentation": "prediction grid (image | truth | prediction)",
             "reconstruction": "reconstruction grid (input | reconstruction)"}.get(name, "grid")
@@ -51,6 +52,12 @@ def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -
         _figure(f"{primary} per epoch", f"Validation {primary} per epoch: mean over the seeds in the statistics, "
                 "shaded band from their minimum to their maximum.",
                 lambda: plot_curves(summary, out / f"{name}_{task.primary}_curves.png"), echo),
+        _figure(f"{artifact} per epoch", f"Validation {artifact} per epoch (`upsamplelab.metrics.registry`: the "
+                "leading artifact metric, computed on the first validation batch against its reference), mean over "
+                "the seeds, shaded band from their minimum to their maximum. 0: no more stride-periodic structure "
+                "than the reference.",
+                lambda: plot_curves(summary, out / f"{name}_{ARTIFACT_METRICS[0]}_curves.png", ARTIFACT_METRICS[0]),
+                echo),
         _figure("Radial power spectra", "Azimuthally averaged power spectrum (`radial_power_spectrum`) of the "
                 "last-epoch grid tiles of every run in the statistics, pooled per upsampler, against "
                 f"{reference} (dashed); d: the log-spectrum distance (`spectral_distance`). Periodic upsampling "

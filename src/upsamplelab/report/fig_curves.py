@@ -1,4 +1,5 @@
-"""Figure: the task's primary metric against the epoch, per upsampler: mean over seeds, min-max band."""
+"""Figure: a metric (the task's primary one by default) against the epoch, per upsampler: mean over seeds, min-max
+band."""
 from __future__ import annotations
 
 import math
@@ -25,8 +26,8 @@ def epoch_curve(series: list[list[tuple[Optional[int], float]]]) -> tuple[list[i
     return epochs, stats.reshape(3, len(epochs))
 
 
-def plot_curves(summary: TaskSummary, path: Path) -> tuple[Optional[Path], list[str]]:
-    metric, notes = summary.task.primary, []
+def plot_curves(summary: TaskSummary, path: Path, metric: Optional[str] = None) -> tuple[Optional[Path], list[str]]:
+    metric, notes = metric or summary.task.primary, []
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     drawn = 0
     for group in summary.groups:
