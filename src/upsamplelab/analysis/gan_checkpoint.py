@@ -1,0 +1,57 @@
+"""A trained GAN generator from a training run's checkpoint, its samples, and the run's real images.
+
+The run directory holding ``<run>/checkpoints/<file>.ckpt`` has the run's composed config in
+``<run>/.hydra/config.yaml``; the generator is built from its ``model.generator`` entry and loaded with the
+``generator.*`` weights of the checkpoint (``weights_only=True``: nothing in the file is executed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from torch import Tensor, nn
+
+from ..eval import run_config_of
+
+
+@dataclass
+class GANRun:
+    """A checkpoint's generator (eval mode, CPU), the run's config, and the upsampler it was trained with."""
+
+    path: Path
+    config: DictConfig
+    generator: nn.Module
+
+    @property
+    def upsampler(self) -> str:
+        return str(OmegaConf.select(self.config, "upsampler.name", default="?"))
+
+    def sample(self, n: int, seed: int = 0, batch_size: int = 250) -> Tensor:
+        """``n`` images from latents drawn with ``torch.Generator().manual_seed(seed)``: float32 in [-1, 1]."""
+        g = torch.Generator().manual_seed(seed)
+        sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+        with torch.no_grad():
+            return torch.cat([self.generator(self.generator.sample_noise(b, g)) for b in sizes])
+
+    def real_images(self, split: str, n: int) -> Tensor:
+        """The first ``n`` images of ``split`` of the run's data module."""
+        return instantiate(self.config.data).real_images(split, n)
+
+
+def load_gan_run(ckpt_path: str | Path) -> GANRun:
+    """The generator of the GAN run that wrote ``ckpt_path``; ValueError when it is not a GAN run's checkpoint."""
+    path = Path(ckpt_path)
+    if not path.is_file():
+        raise ValueError(f"checkpoint {path} does not exist")
+    config = run_config_of(path)
+    if config is None or "generator" not in config.get("model", {}):
+        raise ValueError(f"checkpoint {path} has no GAN run config next to it (expected "
+                         f"{path.resolve().parent.parent / '.hydra' / 'config.yaml'} with model.generator)")
+    generator = instantiate(config.model.generator)
+    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    generator.load_state_dict({k.removeprefix("generator."): v for k, v in state.items()
+                               if k.startswith("generator.")})
+    return GANRun(path, config, generator.eval())
