@@ -26,7 +26,7 @@ OFFLINE = [e for e in EXPERIMENTS if data_of(e) not in ONLINE_DATA]
 def test_every_offline_experiment_config_runs(run_cli, tmp_path):
     proc = run_cli("upsamplelab.train", "-m", f"experiment={','.join(OFFLINE)}", "++trainer.fast_dev_run=true",
                    "trainer.accelerator=cpu", "extras.print_summary=false", f"hydra.sweep.dir={tmp_path / 'sweep'}",
-                   "metrics.fid_samples=16", "metrics.real_samples=16",
+                   "metrics.fid_samples=16", "metrics.real_samples=16", "metrics.final_samples=16",
                    f"metrics.cache_dir={tmp_path / 'fidelity_cache'}",
                    timeout=600)
     jobs = sorted(p for p in (tmp_path / "sweep").iterdir() if p.is_dir())
@@ -35,9 +35,13 @@ def test_every_offline_experiment_config_runs(run_cli, tmp_path):
     assert ran == set(OFFLINE)                           # each experiment names its task after itself
     assert proc.stdout.count("run directory:") == len(OFFLINE)
     for job in jobs:
-        if OmegaConf.load(job / ".hydra" / "config.yaml").model._target_.endswith("GANModule"):
+        cfg = OmegaConf.load(job / ".hydra" / "config.yaml")
+        if cfg.model._target_.endswith("GANModule"):
             record = json.loads((job / "fidelity.jsonl").read_text().splitlines()[0])
             assert record["extractor"] == "inception-v3-bundled" and record["num_fake"] == 16 and record["fid"] > 0
+            if cfg.test:                                                     # the final evaluation ran too
+                final = json.loads((job / "final.json").read_text())
+                assert final["num_fake"] == 16 and final["fid_inf"] is not None
 
 
 def test_online_experiments_compose_and_build(make_cfg):
