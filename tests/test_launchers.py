@@ -7,8 +7,8 @@ import json
 import yaml
 
 TINY_GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "test=false",
-            "trainer.accelerator=cpu", "extras.print_summary=false", "+trainer.limit_train_batches=3",
-            "+trainer.limit_val_batches=1", "trainer.max_epochs=1", "metrics.fid_samples=16",
+            "trainer.accelerator=cpu", "extras.print_summary=false", "trainer.limit_train_batches=3",
+            "trainer.limit_val_batches=1", "trainer.max_epochs=1", "metrics.fid_samples=16",
             "metrics.real_samples=16"]
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}          # two jobs on two cores: one thread each
 

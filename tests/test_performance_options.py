@@ -14,9 +14,9 @@ from upsamplelab.nn import list_upsamplers, upsampler_info
 from upsamplelab.train import train
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "data.batch_size=32", "test=false",
-      "+trainer.limit_train_batches=6", "+trainer.limit_val_batches=2", "trainer.max_epochs=2"]
+      "trainer.limit_train_batches=6", "trainer.limit_val_batches=2", "trainer.max_epochs=2"]
 GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "test=false",
-       "+trainer.limit_train_batches=3", "+trainer.limit_val_batches=1", "trainer.max_epochs=1"]
+       "trainer.limit_train_batches=3", "trainer.limit_val_batches=1", "trainer.max_epochs=1"]
 
 
 def last_value(run_dir, key: str) -> float:

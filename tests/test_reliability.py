@@ -20,7 +20,7 @@ from upsamplelab.train import train
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3"]
 GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3"]
-SHORT = ["test=false", "trainer.log_every_n_steps=1", "+trainer.limit_train_batches=6", "+trainer.limit_val_batches=2"]
+SHORT = ["test=false", "trainer.log_every_n_steps=1", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2"]
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 

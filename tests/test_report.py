@@ -254,7 +254,7 @@ def test_real_multirun(tmp_path):
     sweep = tmp_path / "sweep"
     train = [sys.executable, "-m", "upsamplelab.train", "-m", "model=dcgan", "data=digits",
              "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3,resize_conv_nearest",
-             "seed=0,1", "trainer.max_epochs=1", "+trainer.limit_train_batches=3", "+trainer.limit_val_batches=1",
+             "seed=0,1", "trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=1",
              "test=false", "metrics.fid_samples=16", "metrics.real_samples=16",
              f"metrics.cache_dir={tmp_path / 'cache'}",
              f"hydra.sweep.dir={sweep}", "trainer.accelerator=cpu", "extras.print_summary=false"]

@@ -12,8 +12,8 @@ from omegaconf import OmegaConf
 from upsamplelab.report.job import load_job
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3", "test=false",
-      "trainer.accelerator=cpu", "extras.print_summary=false", "+trainer.limit_train_batches=3",
-      "+trainer.limit_val_batches=1"]
+      "trainer.accelerator=cpu", "extras.print_summary=false", "trainer.limit_train_batches=3",
+      "trainer.limit_val_batches=1"]
 
 
 def record(job: Path) -> dict:

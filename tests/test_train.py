@@ -79,7 +79,7 @@ def test_eval_reproduces_validation_metric(make_cfg, tmp_path):
 def test_ddp_spawn_two_cpu_processes(make_cfg, tmp_path):
     cfg = make_cfg(*TASKS["autoencoder"], "upsampler=convT_k4", "trainer=ddp", "trainer.strategy=ddp_spawn",
                    "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_epochs=1",
-                   "+trainer.limit_train_batches=4", "+trainer.limit_val_batches=2", "test=false")
+                   "trainer.limit_train_batches=4", "trainer.limit_val_batches=2", "test=false")
     with open_dict(cfg):
         cfg.trainer.sync_batchnorm = False
     train(cfg)
