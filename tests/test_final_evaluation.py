@@ -63,3 +63,11 @@ def test_test_ckpt_is_checked_before_training(make_cfg, tmp_path):
     with pytest.raises(ValueError, match=r"test_ckpt must be one of \['best', 'last'\], got 'newest'"):
         train(make_cfg(*GAN, "test_ckpt=newest"))
     assert not (tmp_path / "metrics.csv").exists()
+
+
+def test_a_smoke_run_scores_a_handful_of_images(make_cfg, tmp_path):
+    from upsamplelab.lightning.sample_quality import SMOKE_SAMPLES
+    train(make_cfg(*GAN, "trainer.fast_dev_run=true", "metrics.final_samples=500", "metrics.real_samples=1000"))
+    record = json.loads((tmp_path / "fidelity.jsonl").read_text().splitlines()[0])
+    final = json.loads((tmp_path / "final.json").read_text())
+    assert record["num_fake"] == record["num_real"] == final["num_fake"] == SMOKE_SAMPLES

@@ -16,6 +16,7 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
+from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
 from ..atomic import atomic_write_text
@@ -36,6 +37,7 @@ class GANModule(UpsampleLabModule):
             raise ValueError("model.monitor=val/fid needs FID: configure metrics (model.sample_quality) or set "
                              "model.monitor=val/d_loss model.monitor_mode=max")
         self.sample_quality = sample_quality
+        self._smoke_quality: Optional[SampleQuality] = None
         self.automatic_optimization = False
         self.generator, self.discriminator = generator, discriminator
         self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
@@ -120,6 +122,16 @@ class GANModule(UpsampleLabModule):
         if self.sample_quality is not None and not self.trainer.sanity_checking:
             self.log_sample_quality()
 
+    def quality(self) -> SampleQuality:
+        """``sample_quality``, on a handful of images in a smoke run (``trainer.fast_dev_run``, ``debug=fdr``)."""
+        if not self.trainer.fast_dev_run:
+            return self.sample_quality
+        if self._smoke_quality is None:
+            self._smoke_quality = self.sample_quality.for_smoke_run()
+            rank_zero_info(f"fast_dev_run: FID/KID on {self._smoke_quality.fid_samples} images (the loop is "
+                           "checked, not the numbers)")
+        return self._smoke_quality
+
     def on_test_epoch_end(self) -> None:
         if self.sample_quality is not None and self.sample_quality.final_samples:
             self.final_evaluation()
@@ -127,7 +139,7 @@ class GANModule(UpsampleLabModule):
     def final_evaluation(self) -> None:
         """FID, KID and FID∞ of ``metrics.final_samples`` generated images, and the artifact metrics of the same
         images against as many real ones, logged as final/<name>; the whole result to ``final.json``."""
-        quality, datamodule = self.sample_quality, self.trainer.datamodule
+        quality, datamodule = self.quality(), self.trainer.datamodule
         fake = self.sample(quality.final_samples)
         result = quality.compute(lambda n: fake, datamodule, self.device, final=True)
         self.log_dict({f"final/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
@@ -138,7 +150,7 @@ class GANModule(UpsampleLabModule):
 
     def log_sample_quality(self) -> None:
         """FID/KID (IS) as val/fid, val/kid_mean, ...; the full result, extractor included, to fidelity.jsonl."""
-        result = self.sample_quality.compute(self.sample, self.trainer.datamodule, self.device)
+        result = self.quality().compute(self.sample, self.trainer.datamodule, self.device)
         self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
         if self.trainer.is_global_zero:
             SampleQuality.record(result, self.run_dir / "fidelity.jsonl", epoch=self.current_epoch,

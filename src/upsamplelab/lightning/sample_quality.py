@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,6 +30,7 @@ from ..metrics import fidelity
 from ..metrics.fid_infinity import fid_counts
 
 FINAL_RECORD = "final.json"
+SMOKE_SAMPLES = 16
 from ..metrics.inception import EXTRACTORS
 
 
@@ -77,6 +78,13 @@ class SampleQuality:
                 real_key=f"{datamodule.dataset_id}/{self.real_split}/n={n_real}", cache_dir=self.cache_dir,
                 extractor=self._model, kid_subset_size=self.kid_subset_size, isc=self.isc,
                 batch_size=self.batch_size, device=device, fid_at=fid_counts(n) if final else ())
+
+    def for_smoke_run(self) -> "SampleQuality":
+        """This configuration cut to ``SMOKE_SAMPLES`` generated and real images (``trainer.fast_dev_run``: the loop
+        is checked, not the numbers, and a cold reference cache costs seconds instead of minutes)."""
+        small = min(SMOKE_SAMPLES, self.fid_samples)
+        return replace(self, fid_samples=small, real_samples=small,
+                       final_samples=small if self.final_samples is not None else None)
 
     @staticmethod
     def record(result: dict[str, float | str], path: Path, epoch: int, step: int) -> None:
