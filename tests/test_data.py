@@ -224,6 +224,35 @@ def test_image_folder(tmp_path):
     assert next(iter(grey.train_dataloader()))[0].shape == (4, 1, 8, 8)
 
 
+def test_image_folder_cache_key_follows_the_files(tmp_path):
+    """The FID reference cache is keyed by dataset_id: adding, changing or removing an image must change it."""
+    import os
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(3):
+        Image.new("RGB", (8, 8), (40 * i, 0, 0)).save(folder / f"{i}.png")
+    ids = [ImageFolderDataModule(root=str(folder), val_size=1).dataset_id]
+    Image.new("RGB", (8, 8), (0, 90, 0)).save(folder / "new.png")
+    ids.append(ImageFolderDataModule(root=str(folder), val_size=1).dataset_id)
+    Image.new("RGB", (8, 8), (0, 0, 90)).save(folder / "0.png")
+    os.utime(folder / "0.png", ns=(1, 1))                                    # changed in place, older mtime
+    ids.append(ImageFolderDataModule(root=str(folder), val_size=1).dataset_id)
+    (folder / "1.png").unlink()
+    ids.append(ImageFolderDataModule(root=str(folder), val_size=1).dataset_id)
+    assert len(set(ids)) == 4
+    assert ImageFolderDataModule(root=str(folder), val_size=1).dataset_id == ids[-1]     # stable otherwise
+
+
+def test_mnist_cache_key_names_the_source(tmp_path):
+    """torchvision's files and the packaged 65,000 digits are different images: different dataset ids."""
+    packaged = MNISTDataModule(data_root=str(tmp_path)).dataset_id
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte").write_bytes(b"")
+    assert MNISTDataModule(data_root=str(tmp_path)).dataset_id != packaged
+    assert FashionMNISTDataModule().identity()["source"] == "debian"
+
+
 def test_oxford_pets_from_local_files(tmp_path):
     """A miniature copy in torchvision's layout: photos red where the trimap says pet (1), grey on background (2),
     with a border (3) stripe; the classes must come out as 0 background, 1 pet, 2 border, aligned with the pixels."""

