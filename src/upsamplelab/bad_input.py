@@ -34,7 +34,7 @@ def check_ckpt_path(ckpt_path: Optional[str]) -> None:
         raise ValueError(f"ckpt_path={ckpt_path} is not a checkpoint (not a torch.save archive)")
 
 
-CPU_PRECISIONS = ("32", "32-true", "bf16-mixed", "bf16-true", "64", "64-true")
+CPU_PRECISIONS = ("32", "32-true", "bf16", "bf16-mixed", "bf16-true", "64", "64-true")
 
 
 def check_precision(precision: str, device_type: str) -> None:
@@ -43,7 +43,7 @@ def check_precision(precision: str, device_type: str) -> None:
     resolved it)."""
     if device_type == "cpu" and str(precision) not in CPU_PRECISIONS:
         raise ValueError(f"trainer.precision={precision} is for GPUs; on the CPU use one of "
-                         f"[32, bf16-mixed] (or trainer=gpu on a machine with a GPU)")
+                         f"[32, bf16-mixed] (bf16 is its alias; or trainer=gpu on a machine with a GPU)")
 
 
 def root_cause(err: BaseException) -> BaseException:

@@ -3,7 +3,8 @@
 The data, model and upsampler are those of the run that wrote the checkpoint (its ``.hydra/config.yaml``, found
 next to ``checkpoints/``), so the path alone is enough; ``data.*`` / ``model.*`` overrides on the command line
 still apply on top.  Runs validation and test and returns their metrics.  The checkpoint is loaded with
-``weights_only=True``: a file that would run code when unpickled is refused (``UnsafeCheckpointError``).
+``weights_only=True``: a file that would run code when unpickled is refused (``UnsafeCheckpointError``), and the
+run's config only when every ``_target_`` in it is on the allow-list of ``reliability.trusted_targets``.
 """
 from __future__ import annotations
 
@@ -16,16 +17,22 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from .bad_input import check_ckpt_path, exit_on_bad_input
+from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input
 from .config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
+from .reliability.trusted_targets import check_targets
 
 RUN_KEYS = ("data", "model", "upsampler", "seed")
 
 
 def run_config_of(ckpt_path: Path) -> DictConfig | None:
-    """The ``.hydra/config.yaml`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``, if any."""
+    """The ``.hydra/config.yaml`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``, if any; refused
+    (``UntrustedConfigError``) when it names a ``_target_`` off the allow-list (``reliability.trusted_targets``)."""
     path = ckpt_path.resolve().parent.parent / ".hydra" / "config.yaml"
-    return OmegaConf.load(path) if path.exists() else None
+    if not path.exists():
+        return None
+    run_cfg = OmegaConf.load(path)
+    check_targets(run_cfg, str(path))
+    return run_cfg
 
 
 def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str]) -> DictConfig:
@@ -39,7 +46,18 @@ def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str])
     return cfg
 
 
+def check_overrides(overrides: list[str]) -> None:
+    """The run decides data, model, upsampler and seed: a group or seed override would be silently replaced, so it
+    is refused; ``data.*`` / ``model.*`` keys are applied."""
+    for override in overrides:
+        key = override.lstrip("+~").split("=", 1)[0]
+        if key in RUN_KEYS:
+            raise ValueError(f"eval takes {', '.join(RUN_KEYS)} from the run that wrote the checkpoint; {override} "
+                             f"would be ignored: override single keys (data.batch_size=..., model.<key>=...) instead")
+
+
 def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
+    check_overrides(list(overrides))
     if cfg.ckpt_path == "last":
         raise ValueError("ckpt_path=last names a training run's own checkpoint; give the path of a .ckpt file")
     check_ckpt_path(cfg.ckpt_path)
@@ -49,6 +67,7 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
         cfg = adopt_run_config(cfg, run_cfg, list(overrides))
     datamodule, model = instantiate_task(cfg)
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")), callbacks=[])
+    check_precision(cfg.trainer.get("precision", "32"), trainer.strategy.root_device.type)
     metrics: dict[str, Any] = {}
     for run in (trainer.validate, trainer.test):
         for result in run(model, datamodule=datamodule, ckpt_path=str(ckpt_path), weights_only=True):
