@@ -27,6 +27,14 @@ CASES = {
                       "model.channels_last must be one of [true, false, auto], got 'sometimes'"),
     "compile flag": (GAN + ["model.compile=maybe"], "model.compile must be one of [true, false], got 'maybe'"),
     "real samples": (GAN + ["metrics.real_samples=1"], "metrics.real_samples must be an int >= 2"),
+    "generator width": (GAN + ["model.generator.ngf=0"], "model.generator.ngf must be >= 1, got 0"),
+    "dcgan data size": (["data=digits", "data.image_size=48"],
+                        "model.generator.image_size must be 4 * 2**k for some k >= 1 (e.g. 16, 32, 64), got 48 "
+                        "(model.generator.image_size is ${data.image_size}: set data.image_size)"),
+    "seed": (GAN + ["seed=-1"], "seed must be an int >= 0, got -1"),
+    "scale set by the model": (GAN + ["+upsampler.scale_factor=4"],
+                               "upsampler.scale_factor=4 is set by the model for each of its upsampling layers"),
+    "test checkpoint": (GAN + ["test_ckpt=newest"], "test_ckpt must be one of ['best', 'last'], got 'newest'"),
 }
 
 

@@ -330,6 +330,14 @@ def test_online_only_datasets_fail_fast_offline(tmp_path, cls, hint):
     assert f"{tmp_path}/{hint}" in str(err.value) and time.perf_counter() - start < 5
 
 
+def test_a_failed_download_does_not_suggest_downloading(tmp_path):
+    with pytest.raises(DatasetUnavailableError) as err:
+        CIFAR10DataModule(data_root=str(tmp_path), download=True).setup()
+    message = str(err.value)
+    assert "CIFAR-10 could not be downloaded" in message and "data.download=true" not in message
+    assert f"place the python version of the dataset (170 MB) in {tmp_path}/cifar-10-batches-py" in message
+
+
 def test_empty_image_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
     with pytest.raises(DatasetUnavailableError, match=f"under {tmp_path}: put your image files there"):

@@ -9,12 +9,14 @@ error into that line: Hydra's ``InstantiationException`` is unwrapped to the err
 from __future__ import annotations
 
 import os
+import re
 import sys
 import zipfile
 from pathlib import Path
 from typing import Optional
 
 from hydra.errors import InstantiationException
+from omegaconf import DictConfig, OmegaConf
 
 from .data import DatasetUnavailableError
 from .reliability import UnsafeCheckpointError
@@ -53,18 +55,41 @@ def root_cause(err: BaseException) -> BaseException:
     return err
 
 
-def explain(err: BaseException) -> Optional[str]:
-    """The one-line message for a bad-input error, None for anything else (a bug: keep its traceback)."""
+def config_node(err: BaseException) -> Optional[str]:
+    """The config key of the innermost object Hydra was instantiating (``full_key: model.generator``), if any."""
+    node = None
+    while isinstance(err, InstantiationException):
+        node = (re.findall(r"full_key: (\S+)", str(err)) or [node])[-1]
+        err = err.__cause__
+    return node
+
+
+def explain(err: BaseException, cfg: Optional[DictConfig] = None) -> Optional[str]:
+    """The one-line message for a bad-input error, None for anything else (a bug: keep its traceback).
+
+    A constructor names its own argument (``ngf must be >= 1``); raised while Hydra instantiated a config node, the
+    argument is given its full key (``model.generator.ngf``), and when ``cfg`` shows that key is an interpolation
+    (``${data.image_size}``), the key to change is named too."""
     cause = root_cause(err)
     if not isinstance(cause, BAD_INPUT):
         return None
-    return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
+    message = " ".join(str(cause).split())
+    node, first = config_node(err), re.match(r"[A-Za-z_]\w*(?![.\w])", message)   # a bare argument name
+    if node and first and not message.startswith(f"{node}."):
+        key = f"{node}.{first.group()}"
+        raw = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False) if cfg is not None else None
+        if cfg is not None and raw is not None:
+            value = OmegaConf.to_container(OmegaConf.select(cfg, node), resolve=False).get(first.group())
+            message = f"{key}{message[first.end():]}"
+            if isinstance(value, str) and value.startswith("${"):
+                message += f" ({key} is {value}: set {value[2:-1]})"
+    return f"{type(cause).__name__}: {message}"
 
 
-def exit_on_bad_input(err: BaseException) -> None:
-    """Print ``explain(err)`` to stderr and exit with status 2; return (to re-raise) for other errors or when
+def exit_on_bad_input(err: BaseException, cfg: Optional[DictConfig] = None) -> None:
+    """Print ``explain(err, cfg)`` to stderr and exit with status 2; return (to re-raise) for other errors or when
     ``HYDRA_FULL_ERROR=1``."""
-    message = explain(err)
+    message = explain(err, cfg)
     if message is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
         return
     print(f"error: {message}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)

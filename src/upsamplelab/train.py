@@ -26,6 +26,7 @@ from hydra.utils import instantiate
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
+from .checks import check_int
 from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
 from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
                      resolve_ckpt_path, silence_library_noise)
@@ -73,6 +74,7 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
     """Everything a run needs, checked: arguments, model/data fit, ckpt_path, precision for the device, then the
     data loaded (an absent dataset fails here, before training)."""
     check_ckpt_path(cfg.get("ckpt_path"))
+    check_int("seed", cfg.seed, 0)
     if cfg.get("test_ckpt") not in TEST_CHECKPOINTS:
         raise ValueError(f"test_ckpt must be one of {list(TEST_CHECKPOINTS)}, got {cfg.get('test_ckpt')!r}")
     datamodule, model = instantiate_task(cfg)
@@ -167,7 +169,7 @@ def main(cfg: DictConfig) -> float | None:
             write_run_record(run_dir, "failed", identity=current_identity(), error=f"{type(err).__name__}: {err}",
                              wall_time_s=time.perf_counter() - start)
         if not multirun:
-            exit_on_bad_input(err)
+            exit_on_bad_input(err, cfg)
             raise
         log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json",
                   exc_info=explain(err) is None)

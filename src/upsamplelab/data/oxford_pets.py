@@ -36,8 +36,8 @@ class OxfordPetsDataModule(InMemoryDataModule):
         from torchvision.transforms.functional import pil_to_tensor
         dataset = torchvision_or_raise(
             lambda: OxfordIIITPet(self.data_root, split=split, target_types="segmentation", download=self.download),
-            "Oxford-IIIT Pet", f"Set data.download=true to download it (800 MB) into "
-                               f"{self.data_root}/oxford-iiit-pet/, or place its images/ and annotations/ there.")
+            "Oxford-IIIT Pet", f"place its images/ and annotations/ (800 MB) in {self.data_root}/oxford-iiit-pet/",
+            self.download)
         size, images, masks = self.image_size, [], []
         for photo, trimap in dataset:
             image = pil_to_tensor(photo.convert("RGB"))[None].float()

@@ -14,6 +14,9 @@ from ..nn import build_upsampler, upsampler_info
 UpsamplerFactory = Callable[..., nn.Module]
 
 
+MODEL_ARGUMENTS = frozenset({"in_channels", "out_channels", "scale_factor"})
+
+
 def as_upsampler_factory(upsampler: Union[str, UpsamplerFactory]) -> UpsamplerFactory:
     """A registered name becomes ``partial(build_upsampler, name)``; a callable is returned as it is."""
     if isinstance(upsampler, str):
@@ -21,6 +24,10 @@ def as_upsampler_factory(upsampler: Union[str, UpsamplerFactory]) -> UpsamplerFa
         return partial(build_upsampler, upsampler)
     if not callable(upsampler):
         raise ValueError(f"upsampler must be a registered name or a factory, got {upsampler!r}")
+    fixed = sorted(MODEL_ARGUMENTS & set(getattr(upsampler, "keywords", None) or {}))
+    if fixed:
+        raise ValueError(f"upsampler.{fixed[0]}={upsampler.keywords[fixed[0]]} is set by the model for each of its "
+                         f"upsampling layers ({', '.join(sorted(MODEL_ARGUMENTS))}); remove the override")
     return upsampler
 
 
