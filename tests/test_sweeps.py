@@ -34,6 +34,7 @@ def test_failed_job_is_recorded_and_the_sweep_goes_on_then_relaunch_skips_done_j
     assert record(ok)["status"] == "completed" and record(ok)["train_images_per_s"] > 0
     identity = record(ok)["identity"]
     assert "data.batch_size=16" in identity and len(identity) == len(AE) + 1   # max_epochs: how long, not what
+    assert record(ok)["tags"] == ["dev"]                          # the config's tags
     failed = record(bad)
     assert failed["status"] == "failed" and "data.batch_size=5000 is larger than the 1500" in failed["error"]
     assert "the sweep goes on" in first.stderr + first.stdout

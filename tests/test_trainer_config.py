@@ -26,3 +26,16 @@ def test_any_trainer_argument_is_a_plain_override(make_cfg, tmp_path):
     trainer = instantiate(cfg.trainer)
     assert trainer.fast_dev_run is True and trainer.gradient_clip_val == 0.5
     assert trainer.num_sanity_val_steps == 0
+
+
+def test_extras_ignore_warnings_hides_python_warnings():
+    import warnings
+
+    from upsamplelab.config import silence_library_noise
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        silence_library_noise(ignore_warnings=False)
+        warnings.warn("shown")
+        silence_library_noise(ignore_warnings=True)
+        warnings.warn("hidden")
+    assert [str(w.message) for w in caught] == ["shown"]

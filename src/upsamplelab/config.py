@@ -80,8 +80,11 @@ class _DropAdvertisement(logging.Filter):
         return "Tip: For seamless cloud" not in record.getMessage()
 
 
-def silence_library_noise() -> None:
-    """Hide the library messages every run would print that say nothing about this run (listed in KNOWN_NOISE)."""
+def silence_library_noise(ignore_warnings: bool = False) -> None:
+    """Hide the library messages every run would print that say nothing about this run (listed in KNOWN_NOISE);
+    with ``ignore_warnings`` (``extras.ignore_warnings``), every Python warning."""
+    if ignore_warnings:
+        warnings.filterwarnings("ignore")
     for pattern in KNOWN_NOISE:
         warnings.filterwarnings("ignore", message=pattern)
     logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropAdvertisement())

@@ -77,7 +77,7 @@ def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
-    silence_library_noise()
+    silence_library_noise(cfg.extras.get("ignore_warnings", False))
     try:
         metrics = evaluate(cfg, HydraConfig.get().overrides.task)
     except Exception as err:

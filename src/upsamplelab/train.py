@@ -105,7 +105,7 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
         run_dir = Path(trainer.default_root_dir).resolve()
-        write_run_record(run_dir, "diverged" if diverged else "completed", identity=current_identity(), error=None,
+        write_run_record(run_dir, "diverged" if diverged else "completed", **run_labels(cfg), error=None,
                          wall_time_s=time.perf_counter() - start,
                          train_images_per_s=throughput.images_per_s, epochs=trainer.current_epoch,
                          global_step=trainer.global_step, monitor=cfg.model.get("monitor"),
@@ -131,8 +131,13 @@ def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], 
     if cfg.get("ckpt_path") is not None:
         check_resume_config(run_dir, cfg)
     keep_hydra_files(run_dir)
-    write_run_record(run_dir, "running", identity=identity, wall_time_s=earlier_wall_time(cfg, record))
+    write_run_record(run_dir, "running", **run_labels(cfg), wall_time_s=earlier_wall_time(cfg, record))
     return True
+
+
+def run_labels(cfg: DictConfig) -> dict[str, Any]:
+    """What ``run.json`` says the run is: its identity (``reliability.job_identity``) and the config's ``tags``."""
+    return {"identity": current_identity(), "tags": list(cfg.get("tags") or [])}
 
 
 def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> float:
@@ -142,7 +147,7 @@ def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> floa
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    silence_library_noise()
+    silence_library_noise(cfg.extras.get("ignore_warnings", False))
     run_dir, multirun = Path(cfg.paths.output_dir), HydraConfig.get().mode == RunMode.MULTIRUN
     record = read_run_record(run_dir)
     try:
@@ -166,7 +171,7 @@ def main(cfg: DictConfig) -> float | None:
             write_run_record(run_dir, **record)       # a failed resume keeps the record of the run it resumed
             log.error("resuming %s failed; its run.json is left as it was", run_dir)
         else:
-            write_run_record(run_dir, "failed", identity=current_identity(), error=f"{type(err).__name__}: {err}",
+            write_run_record(run_dir, "failed", **run_labels(cfg), error=f"{type(err).__name__}: {err}",
                              wall_time_s=time.perf_counter() - start)
         if not multirun:
             exit_on_bad_input(err, cfg)
