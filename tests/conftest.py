@@ -14,7 +14,7 @@ from torch import nn
 
 from upsamplelab.config import CONFIG_DIR, compose_config
 
-REPO = CONFIG_DIR.parent
+REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PROJECT_ROOT", str(REPO))
 TEST_FID_SAMPLES = 100
 
@@ -113,3 +113,11 @@ def start_cli(tmp_path):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that runs the CLI in a subprocess (``run_cli``, ``start_cli``) is slow: ``make test-fast``
+    leaves it out."""
+    for item in items:
+        if {"run_cli", "start_cli"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

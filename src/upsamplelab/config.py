@@ -15,7 +15,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from .reliability.job_identity import job_dir_name
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+# the package's configs: a link to the repository's configs/ in a checkout, a copy of them in an installed wheel
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 # hydra.sweep.subdir: a sweep job's directory is named after the values it sweeps
 OmegaConf.register_new_resolver("job_dir", job_dir_name, replace=True)
 

@@ -7,8 +7,9 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
+from torch import nn
 
-from .nn import upsampler_info
+from .nn import Upsampler, list_upsamplers, upsampler_info
 
 
 def network_parameter_counts(model: pl.LightningModule) -> dict[str, tuple[str, int]]:
@@ -16,6 +17,21 @@ def network_parameter_counts(model: pl.LightningModule) -> dict[str, tuple[str, 
     counts = {name: (type(child).__name__, sum(p.numel() for p in child.parameters()))
               for name, child in model.named_children()}
     return {name: c for name, c in counts.items() if c[1]}
+
+
+def upsampler_row(cfg: DictConfig, model: nn.Module) -> str:
+    """The registry entry of the configured upsampler (by ``upsampler.name``, or by the factory a user's config
+    names as ``_target_``): name, operation, checkerboard note and module class; the class alone when the entry
+    is not registered."""
+    node = cfg.get("upsampler") or {}
+    classes = ", ".join(sorted({type(m).__name__ for m in model.modules() if isinstance(m, Upsampler)})) or "none"
+    entries = [upsampler_info(name) for name in list_upsamplers()]
+    found = [i for i in entries if i.name == node.get("name")] or [
+        i for i in entries if f"{i.factory.__module__}.{i.factory.__qualname__}" == node.get("_target_")]
+    if not found:
+        return f"{classes} (not registered)"
+    note = "" if found[0].checkerboard_free_at_init else "  [yellow](not checkerboard-free at init)[/yellow]"
+    return f"{found[0].name}: {found[0].operation} ({classes}){note}"
 
 
 def run_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, trainer: pl.Trainer) -> Table:
@@ -26,9 +42,7 @@ def run_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, trainer:
     table.add_row("task", type(model).__name__)
     for name, (cls, n) in network_parameter_counts(model).items():
         table.add_row(name, f"{cls}, {n:,} parameters")
-    info = upsampler_info(cfg.upsampler.name)
-    note = "" if info.checkerboard_free_at_init else "  [yellow](not checkerboard-free at init)[/yellow]"
-    table.add_row("upsampler", f"{info.name}: {info.operation}{note}")
+    table.add_row("upsampler", upsampler_row(cfg, model))
     table.add_row("data", f"{type(datamodule).__name__}: {datamodule.image_size} px, {datamodule.channels} "
                           f"channel(s), batch {cfg.data.batch_size}")
     table.add_row("device", f"{type(trainer.accelerator).__name__.replace('Accelerator', '')} x {trainer.num_devices}, "
