@@ -49,6 +49,8 @@ def test_smooth_fields_have_unit_rms_and_mostly_change_sign():
     torch.testing.assert_close(field.square().mean(dim=(1, 2, 3)), torch.ones(200, dtype=torch.float64))
     changes = ((field.amax(dim=(1, 2, 3)) > 0) & (field.amin(dim=(1, 2, 3)) < 0)).float().mean()
     assert changes > 0.5
+    balanced = smooth_field(20, 32, 32, gen(), zero_mean=True)
+    assert balanced.mean(dim=(1, 2, 3)).abs().max() < 1e-12 and field.mean(dim=(1, 2, 3)).abs().max() > 0.5
 
 
 def test_controls():

@@ -10,7 +10,9 @@ Kinds (the modulation says how the pattern's strength and sign vary across the i
 
 - ``global``: m = 1, the same pattern everywhere (what ``phase_energy`` is built for);
 - ``sign_field``: m a smooth Gaussian random field (``smooth_field``, correlation scale size / 4) that changes
-  sign across the image, so global phase means cancel;
+  sign across the image in most images, so global phase means partly cancel;
+- ``balanced_field``: the same with the field's mean removed, as much positive as negative: global phase means
+  cancel (the case ``phase_energy`` cannot see);
 - ``edge``: m proportional to the local gradient magnitude of x, with a random sign per image (edge-following);
 - ``one_axis``: stripes along one axis only (rows alternate), times the smooth field;
 - ``period4``: the two-layer pattern (period 4), times the smooth field.
@@ -59,12 +61,16 @@ def unit_rms(m: Tensor) -> Tensor:
     return m / torch.where(rms > 0, rms, 1.0)
 
 
-def smooth_field(n: int, height: int, width: int, generator: torch.Generator, scale: float = FIELD_SCALE) -> Tensor:
+def smooth_field(n: int, height: int, width: int, generator: torch.Generator, scale: float = FIELD_SCALE,
+                 zero_mean: bool = False) -> Tensor:
     """(n, 1, H, W) unit-RMS Gaussian random fields: white noise circularly smoothed by a Gaussian of sigma
-    ``scale * min(H, W)`` pixels; the mean is not removed, so some fields keep one sign, most change it."""
+    ``scale * min(H, W)`` pixels.  The mean is kept unless ``zero_mean``: then some fields keep one sign and most
+    change it; with ``zero_mean`` every field is as much positive as negative."""
     sigma = scale * min(height, width)
     fy, fx = torch.fft.fftfreq(height, dtype=torch.float64), torch.fft.fftfreq(width, dtype=torch.float64)
     kernel = torch.exp(-2 * math.pi ** 2 * sigma ** 2 * (fy[:, None] ** 2 + fx[None, :] ** 2))
+    if zero_mean:
+        kernel[0, 0] = 0
     noise = torch.randn(n, 1, height, width, generator=generator, dtype=torch.float64)
     return unit_rms(torch.fft.ifft2(torch.fft.fft2(noise) * kernel).real)
 
@@ -102,6 +108,9 @@ KINDS = {kind.name: kind for kind in (
     ArtifactKind("global", 2, overlap_pattern, lambda x, g: torch.ones_like(x[:, :1]),
                  "1-2-4 pattern, the same everywhere"),
     ArtifactKind("sign_field", 2, overlap_pattern, _field, "1-2-4 pattern x smooth random field (sign changes)"),
+    ArtifactKind("balanced_field", 2, overlap_pattern,
+                 lambda x, g: smooth_field(len(x), *x.shape[-2:], g, zero_mean=True),
+                 "1-2-4 pattern x zero-mean smooth random field"),
     ArtifactKind("edge", 2, overlap_pattern, gradient_field,
                  "1-2-4 pattern x local gradient magnitude, random sign (edge-following)"),
     ArtifactKind("one_axis", 2, lambda h, w: overlap_pattern(h, w, axes=1), _field,

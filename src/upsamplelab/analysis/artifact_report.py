@@ -59,7 +59,7 @@ def plot_auc(results: Results, path: Path) -> None:
             ax.axhline(AUC_TARGET, color="grey", linestyle=":", linewidth=1)
             ax.set_xscale("log")
             ax.set_xticks(results.settings["amplitudes"], [f"{a:g}" for a in results.settings["amplitudes"]],
-                          fontsize=7)
+                          fontsize=7, rotation=60)
             ax.minorticks_off()
             ax.set_ylim(0.3, 1.02)
             ax.set_title(f"{dataset}: {kind}", fontsize=9)
