@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from rich.progress import track
 from sklearn.metrics import roc_auc_score
 from torch import Tensor

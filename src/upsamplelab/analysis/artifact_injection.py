@@ -2,9 +2,9 @@
 
 An artifact is  x' = x + a * std(x) * u(p * m):  x one image, std over its pixels, ``a`` the amplitude, p a
 zero-mean stride pattern (``overlap_pattern``), m a modulation field per image (``KINDS``) and u(.) the scaling to
-RMS 1 (``unit_rms``), so the artifact's RMS is exactly a * std(x).  The patterns are the kernel-overlap counts of stacked K3/S2
-transposed convolutions with all-ones input and kernels (Odena, Dumoulin & Olah 2016): one layer gives the
-1-2-4 checkerboard of period 2, two layers a period-4 pattern.
+RMS 1 (``unit_rms``), so the artifact's RMS is exactly a * std(x).  The patterns are the kernel-overlap counts of
+stacked K3/S2 transposed convolutions with all-ones input and kernels (Odena, Dumoulin & Olah 2016): one layer
+gives the 1-2-4 checkerboard of period 2, two layers a period-4 pattern.
 
 Kinds (the modulation says how the pattern's strength and sign vary across the image):
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Optional
 

@@ -13,15 +13,18 @@ so the sub-kernels add up instead of cancelling) and a constant input:
 Each image is scored with ``phase_energy`` (the share of its fine detail that is stride-periodic) and
 ``phase_contrast`` (the amplitude of the periodic pattern relative to the image), period 2, border 8; the 8-pixel
 border (one cell of the generator's 4 x 4 base) holds the zero-padding effects.  ``stride_band_energy`` scores the
-same interior (cropped by 8), period 2, width 0: the share of its high-pass power in the Nyquist row and column.  The networks run in float64.
-Writes ``at_init_artifacts.png`` (one column per upsampler, a row per network, titles green where the registry
-says checkerboard-free at init) and ``at_init_scores.json`` into ``--out``, and prints both tables.
+same interior (cropped by 8), period 2, width 0: the share of its high-pass power in the Nyquist row and column.
+The networks run in float64.  Writes ``at_init_artifacts.png`` (one column per upsampler, a row per network,
+titles green where the registry says checkerboard-free at init) and ``at_init_scores.json`` into ``--out``, and
+prints the tables.
 
 Phase energy separates checkerboard-prone from checkerboard-free upsamplers but does not rank the prone ones: the
 stack's interior is purely periodic for all of them, so K3/S2 (strong 1-2-4 contrast) and K4/S2 (a few percent)
 both score near 1.  Phase contrast ranks them as the eye does: K3/S2 0.4-0.7, K4/S2 and pixel shuffle below 0.1,
 resize-conv below 0.001.  In the generator, the last nearest resize of ``resize_conv_nearest`` leaves a faint
-staircase on an almost flat image: phase energy 0.3 - 0.5, phase contrast below 0.001.
+staircase on an almost flat image: phase energy 0.3 - 0.5, phase contrast below 0.001.  Stride-band energy separates
+like phase energy (the prone ones above 0.8, the free ones below 0.25) and, being a power share, does not depend
+on the pattern's sign.
 """
 from __future__ import annotations
 
