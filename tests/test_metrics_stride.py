@@ -220,3 +220,29 @@ def test_at_init_stride_band_energy_separates_prone_from_free_upsamplers():
             assert max(by_net.values()) < 0.25, (name, by_net)
         else:
             assert min(by_net.values()) > 0.8, (name, by_net)
+
+
+def test_the_sweep_report_has_the_stride_metrics(tmp_path):
+    """Logged val/stride_* columns reach summary.csv (mean over seeds), report.md's table (by their registry
+    labels) and the per-epoch figure of the leading artifact metric."""
+    import csv as csv_module
+
+    from test_report import completed, write_job
+    from upsamplelab.report import build_report
+    sweep = tmp_path / "sweep"
+    for num, (upsampler, seed, band) in enumerate([("convT_k3", 0, 0.05), ("convT_k3", 1, 0.07),
+                                                   ("resize_conv_nearest", 0, -0.1)]):
+        job = write_job(sweep, num, upsampler, seed, [20.0, 10.0], completed(100, 50))
+        lines = (job / "metrics.csv").read_text().splitlines()
+        rows = [lines[0] + ",val/stride_band_excess,val/stride_peak_excess"]
+        rows += [line + (f",{band * (i // 2 + 1) / 2},{band / 2}" if i % 2 else ",,")
+                 for i, line in enumerate(lines[1:])]
+        (job / "metrics.csv").write_text("\n".join(rows) + "\n")
+    report = build_report(sweep, echo=lambda _: None).read_text()
+    with open(sweep / "summary.csv", newline="") as f:
+        summary = {row["upsampler"]: row for row in csv_module.DictReader(f)}
+    assert float(summary["convT_k3"]["stride_band_excess_final_mean"]) == pytest.approx(0.06)
+    assert float(summary["convT_k3"]["stride_band_excess_best_mean"]) == pytest.approx(0.03)    # lower is better
+    assert float(summary["resize_conv_nearest"]["stride_peak_excess_final_mean"]) == pytest.approx(-0.05)
+    assert "stride-band excess final" in report and "stride-peak excess best" in report
+    assert (sweep / "gan_stride_band_excess_curves.png").is_file()
