@@ -73,6 +73,7 @@ def test_auc_and_sets():
         split_sets(torch.arange(9.0), 4, seed=0)
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_report_csv_and_figure(tmp_path, capsys):
     report = main(["--quick", "--out", str(tmp_path)])
     text = report.read_text()

@@ -191,6 +191,7 @@ def test_upsampling_periods_follow_the_models_upsamplers():
     assert upsampling_periods(torch.nn.Conv2d(1, 1, 3)) == (2,)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("overrides", [
     ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3"],
     ["model=unet", "data=shapes", "data.image_size=32", "model.net.base_width=4", "upsampler=convT_k2"],
