@@ -4,6 +4,7 @@ upsampler the user registered in their own module."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,8 +22,14 @@ def installed(tmp_path_factory) -> Path:
     """The wheel of this checkout, installed with --no-deps into a target folder (its dependencies come from
     this interpreter's site-packages)."""
     root = tmp_path_factory.mktemp("install")
+    source = root / "source"                          # a copy: building writes build/ next to pyproject.toml
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "src", "configs"):
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
+        copy(REPO / name, source / name, **({"symlinks": True, "ignore": shutil.ignore_patterns(
+            "__pycache__", "*.egg-info")} if (REPO / name).is_dir() else {}))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(root / "dist"), str(REPO)], check=True, capture_output=True, timeout=300, cwd=root)
+                    str(root / "dist"), str(source)], check=True, capture_output=True, timeout=300, cwd=root)
     (wheel,) = (root / "dist").glob("upsamplelab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "upsamplelab/py.typed" in names
