@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A committed study: run (or resume) a sweep experiment and copy each finished job's small records (config,
+# run.json, metrics.csv, fidelity.jsonl, final.json, last grid; no checkpoints) to <results dir>/jobs/, committing
+# them as they complete, so a study spread over several sittings and machines loses nothing.  Relaunching resumes:
+# completed jobs are skipped, interrupted ones continue from their last.ckpt (matched by identity).  Run it alone
+# on the machine.
+#   bash scripts/study.sh <experiment> <results dir> [extra overrides]     NO_COMMIT=1: copy without committing
+#   bash scripts/study.sh odena_checkerboard_v2 docs/results/odena_fashion_mnist_v2
+#   bash scripts/study.sh compare_upsamplers_autoencoder docs/results/autoencoder_mnist
+# then: python -m upsamplelab.report <results dir>/jobs --out <results dir>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+EXPERIMENT=$1 RESULTS=$2
+shift 2
+PY=${PY:-.venv/bin/python}
+SWEEP=${SWEEP:-outputs/$EXPERIMENT/study}
+DEST=$RESULTS/jobs
+
+publish() {
+  local copied
+  copied=$("$PY" -m upsamplelab.report.publish "$SWEEP" "$DEST" | tr '\n' ' ')
+  if [ -n "$copied" ] && [ -z "${NO_COMMIT:-}" ]; then
+    git add -- "$DEST" && git commit -q -m "$EXPERIMENT: records of $copied" -- "$DEST" || echo "commit failed" >&2
+  fi
+  [ -z "$copied" ] || echo "published: $copied"
+}
+
+"$PY" -m upsamplelab.train "experiment=$EXPERIMENT" hydra.sweep.dir="$SWEEP" "$@" &
+sweep=$!
+trap 'kill -TERM "$sweep" 2>/dev/null; wait "$sweep"; publish; exit 130' INT TERM
+while kill -0 "$sweep" 2>/dev/null; do
+  sleep 60
+  [ -d "$SWEEP" ] && publish
+done
+wait "$sweep"
+publish
