@@ -69,9 +69,8 @@ class UpsampleLabModule(pl.LightningModule):
         """Log ``train/<name>`` for each entry of ``values()`` (also on the progress bar), on the Trainer's logging
         steps only (``trainer.log_every_n_steps``), the steps whose values reach the logger anyway.
 
-        Lightning's ``self.log`` costs ~0.1-0.2 ms of host time per value; at every step that was a few per cent of a
-        small model's step (``upsamplelab.bench``).  ``values`` is only called on logging steps, so metrics computed
-        for display alone cost nothing in between.  The divergence guard reads the losses that ``training_step``
+        Lightning's ``self.log`` costs host time per value (measured in BENCHMARKS.md); ``values`` is only called
+        on logging steps, so metrics computed for display alone cost nothing in between.  The divergence guard reads the losses that ``training_step``
         returns instead.
         """
         if self.trainer._logger_connector.should_update_logs:

@@ -5,8 +5,8 @@ Configured by the ``metrics`` config group (``configs/metrics/default.yaml``) an
 ``real_samples`` images of the data module's ``real_split`` (StudioGAN's protocol compares with the training set;
 fewer when the split is smaller).  A reference larger than the generated set costs nothing after the first time:
 its Inception statistics are cached in ``cache_dir`` under ``<dataset_id>/<split>/n=<count>`` and the extractor's
-name, so only the first evaluation of a dataset pays for them (~10 min for 5000 images on a 2-core CPU, see
-BENCHMARKS.md), and every later one extracts the generated images only.
+name, so only the first evaluation of a dataset pays for them (timings in BENCHMARKS.md), and every later one
+extracts the generated images only.
 Every result is appended, with the extractor that produced it, to ``<run dir>/fidelity.jsonl``.
 
 The final evaluation (``final_samples``, the test stage of ``upsamplelab.train``) repeats this at a larger count on

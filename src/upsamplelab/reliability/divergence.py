@@ -18,8 +18,7 @@ Cost: a batch's losses are kept by reference (no tensor operation, no host sync)
 default every batch on the CPU, where reading two numbers costs microseconds, and every ``trainer.log_every_n_steps``
 batches on an accelerator, where a read per step would stall the pipeline.  A streak is then noticed up to that many
 batches late on a GPU; the parameter check before each checkpoint is unaffected.  That check costs one read per
-checkpoint point.  (An earlier version counted the streak with tensor operations at every batch: 0.4 ms per step
-on the 2-core CPU, measured with ``upsamplelab.bench``.)
+checkpoint point.  (What a per-step check cost is measured in BENCHMARKS.md.)
 """
 from __future__ import annotations
 
