@@ -10,12 +10,12 @@ upsampler=a,b seed=0,1 ...``) and writes into the sweep directory (or ``--out``)
 - ``<task>_samples.png``, ``<task>_<metric>_curves.png``, ``<task>_spectra.png``, ``at_init.png``, ``overlap.png``.
 
 One concept per file: ``discover`` (finding jobs), ``job`` (one job: status, run.json), ``history`` (metrics.csv,
-fidelity.jsonl), ``tasks`` (metrics per task), ``stats`` (CI, Welch), ``summary`` (grouping), ``grid_images``
+fidelity.jsonl), ``tasks`` (metrics per task), ``stats`` (CI, Welch, Holm, Hedges' g), ``summary`` (grouping), ``grid_images``
 (grid PNGs), ``real_data`` (the job's data module), ``fig_*`` (one figure each), ``results_csv``, ``markdown``,
 ``build`` (all of it), ``cli``.
 """
 from .build import build_report
 from .cli import main
-from .stats import MeanCI, mean_ci, welch_p
+from .stats import MeanCI, hedges_g, holm, mean_ci, welch_p
 
-__all__ = ["MeanCI", "build_report", "main", "mean_ci", "welch_p"]
+__all__ = ["MeanCI", "build_report", "hedges_g", "holm", "main", "mean_ci", "welch_p"]
