@@ -1,21 +1,31 @@
-"""A job's validation history: the ``val/*`` rows of ``metrics.csv`` and the lines of ``fidelity.jsonl``.
+"""A job's history: the ``val/*``, ``test/*`` and ``final/*`` rows of ``metrics.csv``, the lines of ``fidelity.jsonl``
+and ``final.json``.
 
 Lightning's CSVLogger writes one row per logging call; validation rows carry ``val/*`` values, training rows
 ``train/*`` and empty cells for everything not logged in that row.  Rows of the same (epoch, step) are merged.  When
 ``metrics.csv`` holds no FID (a run killed before the logger flushed it), FID and KID come from ``fidelity.jsonl``,
-which is appended at every validation.
+which is appended at every validation.  The final evaluation of a GAN run (``GANModule.final_evaluation``) is its
+``final/*`` row of ``metrics.csv`` (FID, FID∞, KID and the artifact metrics); ``final.json`` adds how it was measured
+(extractor, image counts).
+
+A row of ``metrics.csv`` counts only when it parsed completely: as many fields as the header, and a newline at its
+end (the writer ends every row with one, so a last line without it was cut off mid-write: "…,47" may be a cut 477.5).
+Other rows are dropped, listed in ``problems``, and mark the history ``partial``.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
+
+FINAL_RECORD = "final.json"          # lightning.sample_quality.FINAL_RECORD (importing it would load Lightning)
 
 
 @dataclass
@@ -30,7 +40,10 @@ class History:
     validations: list[Validation] = field(default_factory=list)
     test: dict[str, float] = field(default_factory=dict)
     fidelity: list[dict] = field(default_factory=list)
+    final_eval: dict[str, float] = field(default_factory=dict)
+    final_record: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    partial: bool = False
 
     @property
     def metrics(self) -> list[str]:
@@ -69,23 +82,62 @@ def _int(text) -> Optional[int]:
     return None if value is None or not math.isfinite(value) else int(value)
 
 
+def read_json(path: Path, problems: list[str]) -> Optional[dict]:
+    """The JSON object in ``path``; None when there is no file, or (noted in ``problems``) an unreadable one."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        problems.append(f"{path.name} unreadable: {type(err).__name__}: {err}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{path.name} is not a JSON object")
+        return None
+    return data
+
+
+def complete_rows(path: Path, history: History) -> list[dict[str, str]]:
+    """The rows of the CSV file ``path`` that parsed completely (see the module docstring), as dicts; every other
+    row is noted in ``history.problems`` and makes it ``partial``."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        history.problems.append(f"{path.name} unreadable: {type(err).__name__}: {err}")
+        return []
+    complete, newline, cut = text.rpartition("\n")          # cut: what follows the last newline
+    if cut:
+        history.partial = True
+        line = complete.count("\n") + 2 if newline else 1
+        history.problems.append(f"{path.name} line {line} was cut off (no newline at its end): dropped {cut[:80]!r}")
+    reader = csv.reader(io.StringIO(complete))
+    rows = []
+    try:
+        header = next(reader, [])
+        for row in reader:
+            if row and len(row) != len(header):
+                history.partial = True
+                history.problems.append(f"{path.name} line {reader.line_num} has {len(row)} fields, the header "
+                                        f"{len(header)}: dropped")
+            elif row:
+                rows.append(dict(zip(header, row)))
+    except csv.Error as err:
+        history.partial = True
+        history.problems.append(f"{path.name} unreadable from line {reader.line_num} on: csv.Error: {err}")
+    return rows
+
+
 def read_metrics_csv(path: Path, history: History) -> None:
-    """Add the validation and test rows of a Lightning ``metrics.csv`` to ``history``."""
+    """Add the validation, test and final-evaluation rows of a Lightning ``metrics.csv`` to ``history``."""
     if not path.is_file():
         return
-    try:
-        with path.open(newline="") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, csv.Error, UnicodeDecodeError) as err:
-        history.problems.append(f"metrics.csv unreadable: {type(err).__name__}: {err}")
-        return
     merged: dict[tuple, Validation] = {}
-    for row in rows:
+    for row in complete_rows(path, history):
         val, test = {}, {}
         for key, cell in row.items():
-            if not isinstance(key, str) or cell in (None, ""):
+            if cell == "":
                 continue
-            for prefix, target in (("val/", val), ("test/", test)):
+            for prefix, target in (("val/", val), ("test/", test), ("final/", history.final_eval)):
                 if key.startswith(prefix) and (value := _number(cell)) is not None:
                     target[key[len(prefix):]] = value
         history.test.update(test)
@@ -127,4 +179,5 @@ def read_history(job_dir: Path) -> History:
     history = History()
     read_metrics_csv(job_dir / "metrics.csv", history)
     read_fidelity_jsonl(job_dir / "fidelity.jsonl", history)
+    history.final_record = read_json(job_dir / FINAL_RECORD, history.problems) or {}
     return history

@@ -1,20 +1,21 @@
 """One job directory of a Hydra multirun, read into a ``Job``: identity, status, timings and history.
 
 Status: ``run.json``'s ``status`` ("completed", "failed", "diverged"); a ``DIVERGED`` marker (the divergence guard)
-makes it "diverged" in any case; a job whose record says "running", or that has none, is "incomplete" (killed, or
-still running).  Incomplete jobs
-that logged validations still count in the statistics, flagged; failed and diverged ones do not.
+makes it "diverged" in any case; a job whose record says "running", that has none, or an unreadable one, is
+"incomplete" (killed, or still running), and so is a "completed" one whose ``metrics.csv`` has rows that did not
+parse completely (``history.partial``: a file cut off mid-write).  Incomplete jobs that logged validations still
+count in the statistics, flagged; failed and diverged ones do not.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from .history import History, read_history
+from ..run_record import RUN_RECORD
+from .history import History, read_history, read_json
 from .tasks import TaskSpec, task_from_metrics, task_from_target
 
 STATUSES = ("completed", "incomplete", "failed", "diverged")
@@ -61,20 +62,6 @@ class Job:
         return node
 
 
-def _read_json(path: Path, problems: list[str]) -> Optional[dict]:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        problems.append(f"{path.name} unreadable: {type(err).__name__}: {err}")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"{path.name} is not a JSON object")
-        return None
-    return data
-
-
 def parse_overrides(items: Any) -> dict[str, str]:
     """["upsampler=convT_k3", "+trainer.x=1"] -> {"upsampler": "convT_k3", "trainer.x": "1"}."""
     out = {}
@@ -89,7 +76,7 @@ def _float(value: Any) -> Optional[float]:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _status(job_dir: Path, run: Optional[dict], problems: list[str]) -> tuple[str, Optional[str]]:
+def _status(job_dir: Path, run: Optional[dict], history: History, problems: list[str]) -> tuple[str, Optional[str]]:
     status, error = "incomplete", None
     if run is not None:
         status = run.get("status") if run.get("status") in STATUSES else "incomplete"
@@ -101,12 +88,15 @@ def _status(job_dir: Path, run: Optional[dict], problems: list[str]) -> tuple[st
     marker = job_dir / "DIVERGED"
     if marker.exists():
         status = "diverged"
-        info = _read_json(marker, problems) or {}
+        info = read_json(marker, problems) or {}
         if not error:
             error = info.get("message") or (f"non-finite {info.get('loss', 'loss')} = {info.get('value', '?')} at "
                                             f"step {info.get('step', '?')}, epoch {info.get('epoch', '?')}")
     elif status == "incomplete" and run is None:
-        error = "no run.json: killed, or still running"
+        error = (f"{RUN_RECORD} unreadable (not a JSON object): status unknown" if (job_dir / RUN_RECORD).exists()
+                 else f"no {RUN_RECORD}: killed, or still running")
+    elif status == "completed" and history.partial:
+        status, error = "incomplete", f"{RUN_RECORD} says completed, but metrics.csv has rows cut off or malformed"
     return status, error
 
 
@@ -128,8 +118,8 @@ def load_job(job_dir: Path, sweep_dir: Path, order: int = 0) -> Job:
         problems.append(f".hydra/overrides.yaml unreadable: {type(err).__name__}: {err}")
     history = read_history(job_dir)
     problems += history.problems
-    run = _read_json(job_dir / "run.json", problems)
-    status, error = _status(job_dir, run, problems)
+    run = read_json(job_dir / RUN_RECORD, problems)
+    status, error = _status(job_dir, run, history, problems)
     job = Job(path=job_dir, name=job_dir.relative_to(sweep_dir).as_posix() if job_dir != sweep_dir else ".",
               config=config, overrides=overrides, upsampler="?", seed=None, task=task_from_metrics(history.metrics),
               status=status, error=error, wall_time_s=_float((run or {}).get("wall_time_s")),
