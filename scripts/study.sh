@@ -4,13 +4,14 @@
 # them as they complete, so a study spread over several sittings and machines loses nothing.  Relaunching resumes:
 # completed jobs are skipped, interrupted ones continue from their last.ckpt (matched by identity).  Run it alone
 # on the machine.
-#   bash scripts/study.sh <experiment> <results dir> [extra overrides]     NO_COMMIT=1: copy without committing
+#   bash scripts/study.sh <experiment> <results dir> [extra overrides]
+#   (NO_COMMIT=1: copy without committing; POLL=<s>: how often finished jobs are looked for, default 60)
 #   bash scripts/study.sh odena_checkerboard_v2 docs/results/odena_fashion_mnist_v2
 #   bash scripts/study.sh compare_upsamplers_autoencoder docs/results/autoencoder_mnist
 # then: python -m upsamplelab.report <results dir>/jobs --out <results dir>
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
 EXPERIMENT=$1 RESULTS=$2
 shift 2
 PY=${PY:-.venv/bin/python}
@@ -30,7 +31,7 @@ publish() {
 sweep=$!
 trap 'kill -TERM "$sweep" 2>/dev/null; wait "$sweep"; publish; exit 130' INT TERM
 while kill -0 "$sweep" 2>/dev/null; do
-  sleep 60
+  sleep "${POLL:-60}"
   [ -d "$SWEEP" ] && publish
 done
 wait "$sweep"
