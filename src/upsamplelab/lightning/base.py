@@ -70,8 +70,8 @@ class UpsampleLabModule(pl.LightningModule):
         steps only (``trainer.log_every_n_steps``), the steps whose values reach the logger anyway.
 
         Lightning's ``self.log`` costs host time per value (measured in BENCHMARKS.md); ``values`` is only called
-        on logging steps, so metrics computed for display alone cost nothing in between.  The divergence guard reads the losses that ``training_step``
-        returns instead.
+        on logging steps, so metrics computed for display alone cost nothing in between.  The divergence guard
+        reads the losses that ``training_step`` returns instead.
         """
         if self.trainer._logger_connector.should_update_logs:
             self.log_dict({f"train/{k}": v for k, v in values().items()}, prog_bar=True)
