@@ -117,8 +117,8 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
 def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], multirun: bool) -> bool:
     """Decide what this start of the run does before anything is written: in a sweep, refuse a directory that holds
     another job, skip a completed job (False) and resume an interrupted one; refuse a resume that changes the seed,
-    data, model or upsampler (``JobIdentityError`` both).  A job that goes on (True) keeps its Hydra files and gets ``run.json`` "running" with its
-    identity and the wall time of its earlier starts."""
+    data, model or upsampler (``JobIdentityError`` both).  A job that goes on (True) keeps its Hydra files and
+    gets ``run.json`` "running" with its identity and the wall time of its earlier starts."""
     identity = current_identity()
     if multirun:
         check_identity(run_dir, (record or {}).get("identity"), identity)
