@@ -61,7 +61,7 @@ def test_a_cut_header_leaves_no_rows(tmp_path):
     assert history.problems == ["metrics.csv line 1 was cut off (no newline at its end): dropped 'epoch,step,val/f'"]
 
 
-def test_run_json_unreadable_is_not_no_run_json(tmp_path):
+def test_run_json_unreadable_is_not_no_run_json_and_unfinished_is_incomplete(tmp_path):
     job = write_job(tmp_path, 0, "convT_k3", 0, [20, 8])
     (job / "run.json").write_text('{"status": "compl')
     loaded = load_job(job, tmp_path)
@@ -75,6 +75,9 @@ def test_run_json_unreadable_is_not_no_run_json(tmp_path):
     running = load_job(job, tmp_path)
     assert (running.status, running.error, running.flagged) == ("incomplete", "run.json says running: killed, or "
                                                                 "still running", True)
+    (job / "run.json").write_text(json.dumps({"status": "interrupted"}))
+    stopped = load_job(job, tmp_path)
+    assert (stopped.status, stopped.problems) == ("incomplete", []) and "says interrupted: stopped" in stopped.error
 
 
 @pytest.fixture

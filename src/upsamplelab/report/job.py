@@ -1,10 +1,10 @@
 """One job directory of a Hydra multirun, read into a ``Job``: identity, status, timings and history.
 
 Status: ``run.json``'s ``status`` ("completed", "failed", "diverged"); a ``DIVERGED`` marker (the divergence guard)
-makes it "diverged" in any case; a job whose record says "running", that has none, or an unreadable one, is
-"incomplete" (killed, or still running), and so is a "completed" one whose ``metrics.csv`` has rows that did not
-parse completely (``history.partial``: a file cut off mid-write).  Incomplete jobs that logged validations still
-count in the statistics, flagged; failed and diverged ones do not.
+makes it "diverged" in any case; a job whose record says "running" or "interrupted", that has none, or an
+unreadable one, is "incomplete" (killed, stopped, or still running), and so is a "completed" one whose
+``metrics.csv`` has rows that did not parse completely (``history.partial``: a file cut off mid-write).  Incomplete
+jobs that logged validations still count in the statistics, flagged; failed and diverged ones do not.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from .tasks import TaskSpec, task_from_metrics, task_from_target
 
 STATUSES = ("completed", "incomplete", "failed", "diverged")
 COUNTED = ("completed", "incomplete")        # statuses whose values enter the statistics
+UNFINISHED = {"running": "killed, or still running",                  # run.json statuses that mean "incomplete"
+              "interrupted": "stopped by a signal, resumable from its last.ckpt"}
 
 
 @dataclass
@@ -80,8 +82,8 @@ def _status(job_dir: Path, run: Optional[dict], history: History, problems: list
     status, error = "incomplete", None
     if run is not None:
         status = run.get("status") if run.get("status") in STATUSES else "incomplete"
-        if run.get("status") == "running":
-            error = "run.json says running: killed, or still running"
+        if run.get("status") in UNFINISHED:
+            error = f"{RUN_RECORD} says {run['status']}: {UNFINISHED[run['status']]}"
         elif run.get("status") not in STATUSES:
             problems.append(f"run.json has an unknown status {run.get('status')!r}")
         error = run.get("error") or error
