@@ -5,6 +5,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -157,17 +158,23 @@ def test_synthetic_sweep_statistics(sweep, tmp_path):
     # Welch's t-test on the final FIDs against the baseline convT_k3
     p = stats.ttest_ind([7, 5], [10, 14], equal_var=False).pvalue
     assert float(b["p_welch_fid_final"]) == pytest.approx(p)
-    assert a["p_note"] == "baseline" and a["p_welch_fid_final"] == ""
+    assert a["p_note_fid_final"] == "baseline" and a["p_welch_fid_final"] == ""
+    # one comparison (pixel_shuffle has one run): Holm leaves p as it is; Hedges' g by hand: s_p^2 = (2 + 8) / 2,
+    # J = 1 - 3 / (4 x 4 - 9) = 4/7: g = 4/7 x (6 - 12) / sqrt(5) = -1.5335
+    assert float(b["p_holm_fid_final"]) == pytest.approx(p)
+    assert float(b["hedges_g_fid_final"]) == pytest.approx(4 / 7 * -6 / math.sqrt(5))
     # the incomplete run counts, flagged; one run: no CI, no p-value
     assert (c["n_runs"], c["n_incomplete"], c["fid_final_mean"], c["fid_final_ci95"]) == ("1", "1", "30.0", "nan")
-    assert c["p_welch_fid_final"] == "" and "< 2 runs" in c["p_note"]
+    assert c["p_welch_fid_final"] == "" and "< 2 runs" in c["p_note_fid_final"]
 
     # report.md: the table rows with mean ± CI, best distinct from final, p-value
     rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `")}
     assert "12 ± 25.41" in rows["`convT_k3`"] and "10.5 ± 31.77" in rows["`convT_k3`"]
     assert "110 ± 127.1" in rows["`convT_k3`"] and "baseline" in rows["`convT_k3`"]
     assert "6 ± 12.71" in rows["`resize_conv_nearest`"] and "5.5 ± 6.353" in rows["`resize_conv_nearest`"]
-    assert f"{p:.3g}" in rows["`resize_conv_nearest`"]
+    assert rows["`resize_conv_nearest`"].endswith(f"| {p:.3g} | {p:.3g} | -1.533 |")
+    assert ("*FID*: after Holm's correction over the 1 comparison with the baseline `convT_k3`, at α = 0.05: no "
+            "difference holds (`resize_conv_nearest`).") in text
     assert "30 ± n/a" in rows["`pixel_shuffle`"] and "1 incomplete †" in rows["`pixel_shuffle`"]
     assert "p, final FID vs convT_k3" in text
 
@@ -203,8 +210,22 @@ def test_report_without_baseline_and_out_dir(sweep, tmp_path):
     assert report == out / "report.md"
     text = report.read_text()
     assert "The baseline `convT_k4` is not in this sweep: no p-values" in text
+    assert "Sweep `../sweep`: 7 jobs" in text and str(tmp_path) not in text         # relative to the report
     assert "p, final" not in text
     assert (out / "results.csv").is_file() and not (sweep / "report.md").exists()
+
+
+def test_a_committed_report_rebuilds_the_same_from_a_copy(sweep, tmp_path):
+    """``python -m upsamplelab.report docs/results/X/jobs --out docs/results/X`` in a clone elsewhere: the same
+    report.md, results.csv and summary.csv, no absolute path in them."""
+    here, clone = tmp_path / "repo" / "X", tmp_path / "clone" / "deeper" / "X"
+    for study in (here, clone):
+        shutil.copytree(sweep, study / "jobs")
+        build_report(study / "jobs", study, echo=lambda _: None)
+    for name in ("report.md", "results.csv", "summary.csv"):
+        text = (here / name).read_text()
+        assert text == (clone / name).read_text() and str(tmp_path) not in text
+    assert "Sweep `jobs`: 7 jobs" in (here / "report.md").read_text()
 
 
 def test_grid_tiles_round_trip(tmp_path):
@@ -231,6 +252,7 @@ def test_statistics_edge_cases(tmp_path):
     assert any("not JSON" in p for p in history.problems)
 
 
+@pytest.mark.slow
 def test_no_jobs_exit_with_a_message(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -248,6 +270,7 @@ def test_no_jobs_exit_with_a_message(tmp_path, capsys):
         assert exit_info.value.code != 0 and message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_real_multirun(tmp_path):
     """The README's sweep command, tiny: 2 upsamplers x 2 seeds of a DCGAN on digits (the real bundled Inception on
     16 images), then the report on it.  Jobs without run.json count as incomplete, with their values."""

@@ -2,14 +2,16 @@
 ``report.md``.  A figure that cannot be drawn is noted in the report, not fatal."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..metrics.registry import ARTIFACT_METRICS
+from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from .discover import find_job_dirs
 from .fig_at_init import plot_at_init_row
 from .fig_curves import plot_curves
+from .fig_final import plot_final_eval
 from .fig_overlap import plot_overlap
 from .fig_samples import plot_samples
 from .fig_spectra import plot_spectra
@@ -46,7 +48,7 @@ def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -
     reference = {"gan": "the first 64 real training images of the data module",
                  "segmentation": "the truth-mask rows of the same grids",
                  "reconstruction": "the input rows of the same grids"}.get(name, "no reference")
-    return [
+    figures = [
         _figure("Samples", f"The last-epoch {what} of each upsampler's lowest-seed run, first rows only.",
                 lambda: plot_samples(summary, out / f"{name}_samples.png"), echo),
         _figure(f"{primary} per epoch", f"Validation {primary} per epoch: mean over the seeds in the statistics, "
@@ -64,6 +66,11 @@ def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -
                 "artifacts show as excess power at high frequencies, peaks near half the image size.",
                 lambda: plot_spectra(summary, out / f"{name}_spectra.png"), echo),
     ]
+    if any(METRICS[m].fidelity for m in summary.final_eval_metrics):
+        figures.append(_figure("Final evaluation per upsampler", "The fidelity metrics of each run's final "
+                               "evaluation: mean ± 95 % CI over seeds (squares), every run (dots).",
+                               lambda: plot_final_eval(summary, out / f"{name}_final_eval.png"), echo))
+    return figures
 
 
 def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
@@ -99,5 +106,5 @@ def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, basel
                 lambda: plot_overlap(upsamplers, out / "overlap.png"), echo),
     ]
     report = out / "report.md"
-    report.write_text(render(sweep_dir, jobs, summaries, figures, extra))
+    report.write_text(render(Path(os.path.relpath(sweep_dir, out)).as_posix(), jobs, summaries, figures, extra))
     return report

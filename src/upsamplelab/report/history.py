@@ -25,6 +25,7 @@ from typing import Any, Optional
 from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
 
+FIDELITY_SETTINGS = ("extractor", "num_fake", "num_real")   # how a fidelity result was measured
 FINAL_RECORD = "final.json"          # lightning.sample_quality.FINAL_RECORD (importing it would load Lightning)
 
 

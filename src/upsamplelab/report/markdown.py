@@ -1,4 +1,6 @@
-"""``report.md``: the per-upsampler tables, the figures (relative links) and every job that did not complete."""
+"""``report.md``: the per-upsampler tables, the comparisons with the baseline and which of them hold after Holm's
+correction, the final evaluation, the figures (relative links) and every job that did not complete.  Paths are
+relative to the report's folder, so a committed report rebuilds the same from a clone."""
 from __future__ import annotations
 
 import math
@@ -6,10 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .compare import Comparison
+from .history import FIDELITY_SETTINGS
 from .job import Job
-from .stats import MeanCI
-from .summary import Group, TaskSummary
+from .stats import ALPHA, MeanCI
+from .summary import TaskSummary
 from .tasks import best_mode, metric_label
+
+COMPARISON_HEADER = ["p (Holm)", "g"]        # after each table's Welch p column
 
 
 @dataclass
@@ -38,10 +44,17 @@ def fmt_ci(m: Optional[MeanCI]) -> str:
     return f"{fmt(m.mean)} ± {fmt(m.half_width)}"
 
 
-def fmt_p(group: Group) -> str:
-    if group.p_value is None:
-        return group.p_note or "n/a"
-    return "n/a (zero variance)" if math.isnan(group.p_value) else f"{group.p_value:.3g}"
+def fmt_p(p: Optional[float], note: str = "") -> str:
+    if p is None:
+        return note or "n/a"
+    return "n/a (zero variance)" if math.isnan(p) else f"{p:.3g}"
+
+
+def comparison_cells(c: Comparison) -> list[str]:
+    """Welch's p, Holm's p, Hedges' g."""
+    if c.note in ("baseline", "no baseline"):
+        return [c.note, "—", "—"]
+    return [fmt_p(c.p, c.note), fmt_p(c.p_holm), fmt(c.g)]
 
 
 def escape(text: Optional[str], limit: int = 400) -> str:
@@ -62,7 +75,7 @@ def summary_table(summary: TaskSummary) -> list[str]:
         header += [f"{metric_label(metric)} final", f"{metric_label(metric)} best"]
     header += ["wall time (s)", "throughput (img/s)"]
     if with_p:
-        header.append(f"p, final {metric_label(task.primary)} vs {summary.baseline}")
+        header += [f"p, final {metric_label(task.primary)} vs {summary.baseline}", *COMPARISON_HEADER]
     rows = []
     for g in summary.groups:
         n_runs = str(len(g.counted)) + (f" ({g.n_incomplete} incomplete †)" if g.n_incomplete else "")
@@ -71,19 +84,70 @@ def summary_table(summary: TaskSummary) -> list[str]:
             row += [fmt_ci(g.final[metric]), fmt_ci(g.best[metric])]
         row += [fmt_ci(g.wall_time), fmt_ci(g.throughput)]
         if with_p:
-            row.append(fmt_p(g))
+            row += comparison_cells(g.compared[("final", task.primary)])
         rows.append(row)
     return table(header, rows, ["---"] + ["--:"] * (len(header) - 1))
 
 
-def _fidelity_note(jobs: list[Job]) -> Optional[str]:
-    settings = {(e.get("extractor"), e.get("num_fake"), e.get("num_real"))
-                for job in jobs if job.counted for e in job.history.fidelity[-1:]}
+def settings_note(what: str, records: list[dict]) -> Optional[str]:
+    """How the FIDs of ``records`` (fidelity results) were measured: extractor and image counts; a warning when
+    they differ."""
+    settings = {tuple(e.get(k) for k in FIDELITY_SETTINGS) for e in records}
     if not settings:
         return None
     text = "; ".join(f"extractor `{x}`, {f} generated vs {r} real images" for x, f, r in sorted(settings, key=str))
     warn = " **Runs differ in these settings: their FIDs are not comparable.**" if len(settings) > 1 else ""
-    return f"FID/KID: {text} (FID is biased upwards at small counts: compare FIDs only at equal counts).{warn}"
+    return f"{what}: {text} (FID is biased upwards at small counts: compare FIDs only at equal counts).{warn}"
+
+
+def direction(g: float, metric: str) -> str:
+    """"lower, better" (a negative Hedges' g on a metric where lower is better), "higher, worse", ..."""
+    side, better = ("lower" if g < 0 else "higher"), best_mode(metric)
+    return f"{side}, {'better' if (side == 'lower') == (better == 'min') else 'worse'}" if better else side
+
+
+def holds_sentence(summary: TaskSummary, kind: str, metric: str) -> Optional[str]:
+    """Which differences from the baseline on (``kind``, ``metric``) hold after Holm's correction at ``ALPHA``."""
+    tested = [(group, group.compared[(kind, metric)]) for group in summary.groups]
+    tested = [(group, c) for group, c in tested if c.tested]
+    if not tested:
+        return None
+    held = [f"`{group.label}` ({direction(c.g, metric)}: g = {fmt(c.g)}, p (Holm) = {fmt_p(c.p_holm)})"
+            for group, c in tested if c.holds]
+    rest = [f"`{group.label}`" for group, c in tested if not c.holds]
+    text = (f"*{metric_label(metric)}*: after Holm's correction over the {len(tested)} "
+            f"comparison{'s' * (len(tested) != 1)} with the baseline `{summary.baseline}`, at α = {ALPHA}: ")
+    if not held:
+        return text + f"no difference holds ({', '.join(rest)})."
+    return text + f"{', '.join(held)} differ{'s' * (len(held) == 1)}" + (
+        f"; {', '.join(rest)} do{'es' * (len(rest) == 1)} not." if rest else ".")
+
+
+def final_eval_section(summary: TaskSummary) -> list[str]:
+    """Mean ± CI of every final-evaluation metric, the comparisons with the baseline; nothing without one."""
+    metrics = summary.final_eval_metrics
+    if not metrics:
+        return []
+    lines = ["### Final evaluation", "",
+             "Each run's evaluation after training (`final/*` in `metrics.csv`, `final.json`: one scoring of the "
+             "chosen checkpoint on more images than the validations), mean ± 95 % CI over seeds as above. "
+             "*n runs*: runs in the statistics with a final evaluation.", ""]
+    records = [job.history.final_record for g in summary.groups for job in g.counted if job.history.final_record]
+    if note := settings_note("Final evaluation", records):
+        lines += [note, ""]
+    rows = [[f"`{g.label}`", str(sum(bool(job.history.final_eval) for job in g.counted))]
+            + [fmt_ci(g.final_eval[m]) for m in metrics] for g in summary.groups]
+    lines += table(["upsampler", "n runs"] + [metric_label(m) for m in metrics], rows,
+                   ["---"] + ["--:"] * (len(metrics) + 1)) + [""]
+    if not summary.baseline_found:
+        return lines
+    rows = [[f"`{g.label}`", metric_label(m)] + comparison_cells(g.compared[("final_eval", m)])
+            for g in summary.groups for m in metrics if g.compared[("final_eval", m)].note != "baseline"]
+    lines += [f"Against the baseline `{summary.baseline}` (p, p (Holm), g as above; one Holm family per metric):",
+              ""] + table(["upsampler", "metric", "p (Welch)", *COMPARISON_HEADER], rows,
+                          ["---", "---", "--:", "--:", "--:"]) + [""]
+    sentences = [s for m in metrics if (s := holds_sentence(summary, "final_eval", m))]
+    return lines + [f"- {s}" for s in sentences] + ([""] if sentences else [])
 
 
 def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) -> list[str]:
@@ -102,13 +166,21 @@ def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) 
              "`run.json` (n/a where no run wrote one).", ""]
     if summary.baseline_found:
         lines += [f"p: two-sided Welch's t-test (unequal variances) of the final {metric_label(task.primary)} "
-                  f"against the baseline `{summary.baseline}`; n/a with fewer than 2 runs on either side.", ""]
+                  f"against the baseline `{summary.baseline}`; n/a with fewer than 2 runs on either side. "
+                  "p (Holm): Holm's (1979) step-down adjustment over the comparisons with the baseline on the same "
+                  f"metric, so that together they keep a family-wise error rate of α = {ALPHA}. "
+                  "g: Hedges' g of the upsampler minus the baseline (difference of means over the pooled SD, times "
+                  "1 − 3/(4(n₁+n₂)−9)); negative: lower than the baseline.", ""]
     else:
         lines += [f"The baseline `{summary.baseline}` is not in this sweep: no p-values (choose one with "
                   "`--baseline`).", ""]
     lines += summary_table(summary) + [""]
-    if task.name == "gan" and (note := _fidelity_note(jobs)):
+    if sentence := holds_sentence(summary, "final", task.primary):
+        lines += [sentence, ""]
+    if task.name == "gan" and (note := settings_note("FID/KID", [job.history.fidelity[-1] for job in jobs
+                                                                if job.counted and job.history.fidelity])):
         lines += [note, ""]
+    lines += final_eval_section(summary)
     for fig in figures:
         lines += [f"### {fig.title}", ""]
         if fig.path is not None:
@@ -134,11 +206,11 @@ def problem_section(jobs: list[Job]) -> list[str]:
     return lines
 
 
-def render(sweep_dir: Path, jobs: list[Job], summaries: list[TaskSummary], task_figures: dict[str, list[Figure]],
+def render(sweep: str, jobs: list[Job], summaries: list[TaskSummary], task_figures: dict[str, list[Figure]],
            extra_figures: list[Figure]) -> str:
     counts = {s: sum(job.status == s for job in jobs) for s in ("completed", "incomplete", "failed", "diverged")}
     lines = ["# Sweep report", "",
-             f"Sweep `{sweep_dir}`: {len(jobs)} job{'s' if len(jobs) != 1 else ''} — "
+             f"Sweep `{sweep}`: {len(jobs)} job{'s' if len(jobs) != 1 else ''} — "
              + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
              "Per job: [results.csv](results.csv); per upsampler at full precision: [summary.csv](summary.csv).", ""]
     for summary in summaries:

@@ -1,6 +1,7 @@
-"""``results.csv`` (one row per job: identity, status, every final and best validation metric, test metrics,
-timings, error) and ``summary.csv`` (one row per upsampler group: mean, 95 % CI half-width and n of each summary
-metric, Welch's p against the baseline), at full precision."""
+"""``results.csv`` (one row per job: identity, status, every final and best validation metric, test metrics, the
+final evaluation and its image counts, timings, error) and ``summary.csv`` (one row per upsampler group: mean, 95 %
+CI half-width and n of each summary metric and final-evaluation metric; Welch's p, Holm's p and Hedges' g against
+the baseline), at full precision."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
+from .history import FIDELITY_SETTINGS
 from .job import Job
 from .summary import TaskSummary
 from .tasks import best_mode
@@ -32,6 +34,7 @@ def job_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
     jobs = [job for job, _ in pairs]
     metrics = _metric_order(jobs, summaries)
     tests = list(dict.fromkeys(k for job in jobs for k in job.history.test))
+    final_evals = list(dict.fromkeys(k for job in jobs for k in job.history.final_eval))
     rows = []
     for job, group in pairs:
         h = job.history
@@ -48,9 +51,10 @@ def job_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
                 if metric == job.task.primary:
                     row[f"{metric}_best_epoch"] = epoch
         row |= {f"test_{k}": h.test.get(k) for k in tests}
+        row |= {f"{k}_final_eval": h.final_eval.get(k) for k in final_evals}
+        row |= {f"final_eval_{k}": h.final_record.get(k) for k in FIDELITY_SETTINGS if final_evals}
         row |= {"wall_time_s": job.wall_time_s, "train_images_per_s": job.images_per_s,
-                "fid_extractor": fidelity.get("extractor"), "fid_num_fake": fidelity.get("num_fake"),
-                "fid_num_real": fidelity.get("num_real"), "error": job.error,
+                **{f"fid_{k}": fidelity.get(k) for k in FIDELITY_SETTINGS}, "error": job.error,
                 "problems": "; ".join(job.problems) or None}
         rows.append(row)
     return rows
@@ -62,14 +66,20 @@ def summary_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
         for g in s.groups:
             row = {"task": s.task.name, "upsampler": g.upsampler, "variant": g.variant, "n_runs": len(g.counted),
                    "n_incomplete": g.n_incomplete, "n_failed": g.n_failed}
-            for kind, values in (("final", g.final), ("best", g.best)):
+            for kind, values in (("final", g.final), ("best", g.best), ("final_eval", g.final_eval)):
                 for metric, m in values.items():
                     row |= {f"{metric}_{kind}_mean": m.mean, f"{metric}_{kind}_ci95": m.half_width,
                             f"{metric}_{kind}_n": m.n}
+            if s.final_eval_metrics:                  # the final evaluations' settings, ";" between distinct ones
+                records = [job.history.final_record for job in g.counted]
+                row |= {f"final_eval_{k}": ";".join(sorted({str(r[k]) for r in records if k in r})) or None
+                        for k in FIDELITY_SETTINGS}
             for name, m in (("wall_time_s", g.wall_time), ("train_images_per_s", g.throughput)):
                 row |= {f"{name}_mean": m.mean, f"{name}_ci95": m.half_width, f"{name}_n": m.n}
-            row |= {"baseline": s.baseline if s.baseline_found else None,
-                    f"p_welch_{s.task.primary}_final": g.p_value, "p_note": g.p_note}
+            row["baseline"] = s.baseline if s.baseline_found else None
+            for (kind, metric), c in g.compared.items():
+                row |= {f"p_welch_{metric}_{kind}": c.p, f"p_holm_{metric}_{kind}": c.p_holm,
+                        f"hedges_g_{metric}_{kind}": c.g, f"p_note_{metric}_{kind}": c.note}
             rows.append(row)
     return rows
 

@@ -1,15 +1,26 @@
 """Jobs grouped per upsampler (per task, and per any other override that varies across the sweep), with the mean
-and 95 % CI over seeds of every summary metric's final and best value, and Welch's p against the baseline."""
+and 95 % CI over seeds of every summary metric's final and best value and of every metric of the final evaluation,
+and the comparisons against the baseline (``compare``): the primary metric's final value, every final-evaluation
+metric."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
+from ..metrics.registry import METRICS
+from .compare import Comparison, against_baseline
+from .history import History
 from .job import Job
-from .stats import MeanCI, mean_ci, welch_p
+from .stats import MeanCI, mean_ci
 from .tasks import TaskSpec
 
 IGNORED_KEYS = frozenset({"seed", "upsampler"})
+KINDS: dict[str, Callable[[History, str], float]] = {
+    "final": lambda history, metric: history.final(metric),                 # the last validation
+    "best": lambda history, metric: history.best(metric)[0],                # the best validation
+    "final_eval": lambda history, metric: history.final_eval.get(metric, math.nan),    # the final evaluation
+}
 
 
 def varying_overrides(jobs: list[Job]) -> list[str]:
@@ -26,10 +37,10 @@ class Group:
     jobs: list[Job] = field(default_factory=list)
     final: dict[str, MeanCI] = field(default_factory=dict)
     best: dict[str, MeanCI] = field(default_factory=dict)
+    final_eval: dict[str, MeanCI] = field(default_factory=dict)
     wall_time: Optional[MeanCI] = None
     throughput: Optional[MeanCI] = None
-    p_value: Optional[float] = None
-    p_note: str = ""
+    compared: dict[tuple[str, str], Comparison] = field(default_factory=dict)     # (kind, metric) -> vs baseline
 
     @property
     def label(self) -> str:
@@ -49,11 +60,9 @@ class Group:
         """Incomplete runs counted in the statistics (flagged)."""
         return sum(job.flagged for job in self.jobs)
 
-    def finals(self, metric: str) -> list[float]:
-        return [job.history.final(metric) for job in self.counted]
-
-    def bests(self, metric: str) -> list[float]:
-        return [job.history.best(metric)[0] for job in self.counted]
+    def values(self, kind: str, metric: str) -> list[float]:
+        """One value per counted run: ``kind`` is one of ``KINDS``; NaN where a run has none."""
+        return [KINDS[kind](job.history, metric) for job in self.counted]
 
 
 @dataclass
@@ -62,6 +71,19 @@ class TaskSummary:
     groups: list[Group]
     baseline: str
     baseline_found: bool
+    final_eval_metrics: list[str] = field(default_factory=list)
+
+    @property
+    def comparisons(self) -> list[tuple[str, str]]:
+        """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm."""
+        return [("final", self.task.primary)] + [("final_eval", m) for m in self.final_eval_metrics]
+
+
+def final_eval_metrics(jobs: list[Job]) -> list[str]:
+    """The registered metrics with a direction (FID, FID∞, KID, the artifact metrics, ...) that some counted job
+    logged at its final evaluation, in the registry's order."""
+    logged = {m for job in jobs if job.counted for m in job.history.final_eval}
+    return [m for m, spec in METRICS.items() if spec.better and m in logged]
 
 
 def summarise(jobs: list[Job], baseline: str) -> list[TaskSummary]:
@@ -75,21 +97,23 @@ def summarise(jobs: list[Job], baseline: str) -> list[TaskSummary]:
     for group in groups.values():
         counted = group.counted
         for metric in group.task.metrics:
-            group.final[metric], group.best[metric] = mean_ci(group.finals(metric)), mean_ci(group.bests(metric))
+            group.final[metric] = mean_ci(group.values("final", metric))
+            group.best[metric] = mean_ci(group.values("best", metric))
         group.wall_time = mean_ci(job.wall_time_s for job in counted)
         group.throughput = mean_ci(job.images_per_s for job in counted)
     summaries = []
     for task in dict.fromkeys(g.task for g in groups.values()):
         task_groups = [g for g in groups.values() if g.task == task]
-        found = any(g.upsampler == baseline for g in task_groups)
+        summary = TaskSummary(task, task_groups, baseline, any(g.upsampler == baseline for g in task_groups),
+                              final_eval_metrics([job for g in task_groups for job in g.jobs]))
         for group in task_groups:
-            reference = next((g for g in task_groups if g.upsampler == baseline and g.variant == group.variant), None)
-            if reference is None:
-                group.p_note = "no baseline"
-            elif reference is group:
-                group.p_note = "baseline"
-            else:
-                group.p_value = welch_p(group.finals(task.primary), reference.finals(task.primary))
-                group.p_note = "" if group.p_value is not None else "n/a (< 2 runs)"
-        summaries.append(TaskSummary(task, task_groups, baseline, found))
+            group.final_eval = {m: mean_ci(group.values("final_eval", m)) for m in summary.final_eval_metrics}
+        references = [next((i for i, ref in enumerate(task_groups)
+                            if ref.upsampler == baseline and ref.variant == group.variant), None)
+                      for group in task_groups]
+        for kind, metric in summary.comparisons:
+            results = against_baseline([g.values(kind, metric) for g in task_groups], references)
+            for group, result in zip(task_groups, results):
+                group.compared[(kind, metric)] = result
+        summaries.append(summary)
     return summaries
