@@ -64,6 +64,29 @@ def test_batches_reproducible_and_new_order_each_epoch():
     assert order_of(InMemoryBatches(torch.arange(50), batch_size=8, shuffle=True, drop_last=False, seed=8)) != first
 
 
+def test_batches_resume_mid_epoch_from_their_state():
+    """Lightning's resumable-loader protocol: a fresh loader given the state saved after 3 batches of epoch 1 serves
+    that epoch's remaining batches, exactly as the uninterrupted loader does; the next epoch is served whole."""
+    def make() -> InMemoryBatches:
+        return InMemoryBatches(torch.arange(50), batch_size=8, shuffle=True, drop_last=False, seed=7)
+
+    whole = make()
+    epochs = [[b[0].tolist() for b in whole] for _ in range(3)]
+    interrupted = make()
+    interrupted.set_epoch(1)
+    served = iter(interrupted)
+    assert [next(served)[0].tolist() for _ in range(3)] == epochs[1][:3]
+    state = interrupted.state_dict()
+    assert state == {"epoch": 1, "batches": 3}
+
+    resumed = make()
+    resumed.load_state_dict(state)
+    resumed.set_epoch(1)                                             # Lightning sets the epoch, then iterates
+    assert [b[0].tolist() for b in resumed] == epochs[1][3:]
+    resumed.set_epoch(2)
+    assert [b[0].tolist() for b in resumed] == epochs[2]
+
+
 def test_batches_shard_across_processes():
     shards = [order_of(InMemoryBatches(torch.arange(21), batch_size=2, shuffle=True, drop_last=True, seed=1,
                                        num_replicas=2, rank=r)) for r in range(2)]

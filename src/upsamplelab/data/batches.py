@@ -19,6 +19,8 @@ class InMemoryBatches:
     epoch (this object is its own ``sampler``), which keeps a resumed run on the same sequence.
     ``num_replicas``/``rank``: each process of a data-parallel run takes every ``num_replicas``-th sample of the
     permutation, the shards cut to equal length, so shards are disjoint and every rank runs the same step count.
+    ``state_dict``/``load_state_dict`` (Lightning's resumable-loader protocol, saved in every checkpoint): a run
+    resumed from a checkpoint saved mid-epoch continues that epoch at the batch after the last one served.
     """
 
     def __init__(self, *tensors: Tensor, batch_size: int, shuffle: bool, drop_last: bool, seed: int = 0,
@@ -35,6 +37,7 @@ class InMemoryBatches:
         self.tensors, self.batch_size, self.shuffle, self.drop_last = tensors, batch_size, shuffle, drop_last
         self.seed, self.num_replicas, self.rank, self.epoch = seed, num_replicas, rank, 0
         self.shard_size = len(tensors[0]) // num_replicas if num_replicas > 1 else len(tensors[0])
+        self._served, self._resume_at = 0, (-1, 0)     # batches of this epoch served; (epoch, batch) to resume at
 
     batch_sampler = None        # Lightning inspects ``sampler``/``batch_sampler`` as it would a DataLoader's
 
@@ -59,12 +62,23 @@ class InMemoryBatches:
                  if self.shuffle else torch.arange(n))
         return order[self.rank::self.num_replicas][:self.shard_size]
 
+    def state_dict(self) -> dict[str, int]:
+        """The epoch and how many of its batches were served."""
+        return {"epoch": self.epoch, "batches": self._served}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """The next pass over ``state``'s epoch skips the batches it had served."""
+        self._resume_at = (int(state["epoch"]), int(state["batches"]))
+
     def __iter__(self) -> Iterator[list[Tensor]]:
         indices, b = self._indices(), self.batch_size
-        for start in range(0, len(self) * b, b):
+        epoch, skip = self._resume_at
+        self._served, self._resume_at = (skip if epoch == self.epoch else 0), (-1, 0)
+        for start in range(self._served * b, len(self) * b, b):
+            self._served += 1
             if indices is None:
                 yield [t[start:start + b] for t in self.tensors]
             else:
                 idx = indices[start:start + b]
                 yield [t.index_select(0, idx) for t in self.tensors]
-        self.epoch += 1
+        self.epoch, self._served = self.epoch + 1, 0
