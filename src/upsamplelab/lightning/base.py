@@ -92,12 +92,18 @@ class UpsampleLabModule(pl.LightningModule):
     def log_artifact_metrics(self, images: Tensor, reference: Tensor, stage: str) -> None:
         """``<stage>/<name>`` for every artifact metric of ``metrics.registry`` (stride-band and stride-peak
         excess, phase energy, spectral distance) of ``images`` against ``reference``, at the periods of the
-        module's upsamplers (``upsampling_periods``) that divide the image size and are at most half of it."""
+        module's upsamplers (``upsampling_periods`` of ``upsampling_network``) that divide the image size and are at
+        most half of it."""
         images, reference = images.detach().float(), reference.detach().float()
-        periods = tuple(p for p in upsampling_periods(self)
+        periods = tuple(p for p in upsampling_periods(self.upsampling_network())
                         if all(size % p == 0 and size >= 2 * p for size in images.shape[-2:])) or (2,)
         self.log_dict({f"{stage}/{name}": float(METRICS[name].artifact(images, reference, periods))
                        for name in ARTIFACT_METRICS}, batch_size=images.shape[0])
+
+    def upsampling_network(self) -> nn.Module:
+        """The network whose upsamplers make the images the artifact metrics score: the whole module, unless a
+        subclass holds copies of it (the GAN's EMA generator)."""
+        return self
 
     @staticmethod
     def check_fit(datamodule, channels: int, channels_key: str, depth: int, depth_key: str) -> None:

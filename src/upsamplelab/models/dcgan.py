@@ -4,7 +4,11 @@ Generator: z (N, nz, 1, 1) -> ConvTranspose2d(nz, C0, 4, 1, 0) -> 4x4, then one 
 (upsampler, BatchNorm, ReLU), the last upsampler mapping to the image channels followed by Tanh.  Widths halve at
 every block: for 32 px, ngf*4 (4x4) -> ngf*2 (8x8) -> ngf (16x16) -> channels (32x32).
 Discriminator: strided Conv2d(4, 2, 1) blocks with BatchNorm (none on the first) and LeakyReLU(0.2), down to 4x4,
-then Conv2d(., 1, 4, 1, 0) -> one logit per image.
+then Conv2d(., 1, 4, 1, 0) -> one logit per image.  With ``spectral_norm`` every convolution's weight W is used as
+W / σ(W), σ the largest singular value of W reshaped to (out, in*k*k), estimated by one power iteration per training
+forward (Miyato et al. 2018; ``torch.nn.utils.parametrizations.spectral_norm``), and the BatchNorm layers are left
+out, as in Miyato et al.'s discriminators and StudioGAN's DCGAN (BatchNorm would rescale what the normalisation
+bounds).
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Union
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.parametrizations import spectral_norm as spectral_normalized
 
 from .factory import UpsamplerFactory, as_upsampler_factory, check_power_of_two_multiple
 from .init import dcgan_init_
@@ -45,20 +50,26 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, ndf: int = 64, image_size: int = 32, channels: int = 1) -> None:
+    def __init__(self, ndf: int = 64, image_size: int = 32, channels: int = 1, spectral_norm: bool = False) -> None:
         super().__init__()
         n_down = check_power_of_two_multiple(image_size, 4, "image_size")
+        if not isinstance(spectral_norm, bool):
+            raise ValueError(f"spectral_norm must be one of [true, false], got {spectral_norm!r}")
         widths = [channels] + [ndf * 2 ** i for i in range(n_down)]
         layers: list[nn.Module] = []
         for i in range(n_down):
             layers.append(nn.Conv2d(widths[i], widths[i + 1], 4, 2, 1, bias=i == 0))
-            if i > 0:
+            if i > 0 and not spectral_norm:
                 layers.append(nn.BatchNorm2d(widths[i + 1]))
             layers.append(nn.LeakyReLU(0.2, inplace=True))
         layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0))
         self.net = nn.Sequential(*layers)
-        self.image_size, self.channels = image_size, channels
+        self.image_size, self.channels, self.spectral_norm = image_size, channels, spectral_norm
         dcgan_init_(self)
+        if spectral_norm:                 # after the init, which sets the weights the parametrization normalises
+            for layer in self.net:
+                if isinstance(layer, nn.Conv2d):
+                    spectral_normalized(layer)
 
     def forward(self, x: Tensor) -> Tensor:
         """One logit per image, shape (N,)."""
