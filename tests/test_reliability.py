@@ -51,11 +51,12 @@ def finish(proc, timeout: float = 240) -> None:
     assert proc.wait(timeout=timeout) == 0, proc.log_path.read_text()[-3000:]
 
 
-def trained_past_checkpoint(run_dir: Path) -> bool:
-    """last.ckpt exists and metrics.csv already holds training rows of epoch 1 (written after that checkpoint)."""
+def trained_past_checkpoint(run_dir: Path, loss: str = "train/loss") -> bool:
+    """last.ckpt exists and metrics.csv already holds training rows (``loss``) of epoch 1, written after that
+    checkpoint."""
     if not (run_dir / "checkpoints" / "last.ckpt").exists() or not (run_dir / "metrics.csv").exists():
         return False
-    return any(r.get("epoch") == "1" and r.get("train/loss") for r in read_metrics(run_dir))
+    return any(r.get("epoch") == "1" and r.get(loss) for r in read_metrics(run_dir))
 
 
 def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tmp_path):
@@ -83,6 +84,35 @@ def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tm
     assert read_metrics(killed) == read_metrics(whole)                         # every row, every column, bit for bit
     resumed, uninterrupted = last_checkpoint(killed), last_checkpoint(whole)
     assert (resumed["epoch"], resumed["global_step"]) == (uninterrupted["epoch"], uninterrupted["global_step"])
+
+
+def test_gan_with_ema_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(start_cli, tmp_path):
+    """The same for a GAN with an EMA generator and DiffAugment.  The EMA copies G for 100 generator steps, then
+    averages: at the epoch-0 checkpoint (187 steps) it holds averaged weights, so a resume that lost them, or lost
+    the update count (and copied G again), would validate other numbers; the augmentations come from the restored
+    RNG state.  Validation runs on the recalibrated EMA generator.  (save_top_k=-1: Lightning writes last.ckpt only
+    in an epoch that saved a top-k checkpoint, and the final ones are compared.)"""
+    args = [*GAN, "model.ema=0.9", "model.ema_start=100", "model.diffaugment=[color,translation,cutout]",
+            "model.sample_quality=null", "model.monitor=val/d_loss", "model.monitor_mode=max", "data.batch_size=8",
+            "callbacks.model_checkpoint.save_top_k=-1", "trainer.max_epochs=2", "trainer.log_every_n_steps=10",
+            "trainer.accelerator=cpu", "test=false", "extras.print_summary=false"]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    reference = start_cli("upsamplelab.train", *args, f"hydra.run.dir={whole}", env=ONE_THREAD)
+    victim = start_cli("upsamplelab.train", *args, f"hydra.run.dir={killed}", env=ONE_THREAD)
+    wait_for(lambda: trained_past_checkpoint(killed, "train/d_loss"), victim)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+    assert last_checkpoint(killed)["state_dict"]["ema._extra_state"] == {"updates": 187}
+    assert not any(r.get("epoch") == "1" and r.get("val/d_loss") for r in read_metrics(killed))   # unfinished
+    finish(start_cli("upsamplelab.train", *args, f"hydra.run.dir={killed}", "ckpt_path=last", env=ONE_THREAD))
+    finish(reference)
+
+    assert [r["epoch"] for r in read_metrics(killed) if r.get("val/d_loss")] == ["0", "1"]
+    assert read_metrics(killed) == read_metrics(whole)                         # every row, every column, bit for bit
+    resumed, uninterrupted = last_checkpoint(killed)["state_dict"], last_checkpoint(whole)["state_dict"]
+    assert resumed.pop("ema._extra_state") == uninterrupted.pop("ema._extra_state") == {"updates": 2 * 187}
+    assert all(torch.equal(resumed[k], v) for k, v in uninterrupted.items() if k.startswith("ema."))
 
 
 def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
