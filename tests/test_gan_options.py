@@ -312,3 +312,30 @@ def test_discriminator_sees_augmented_reals_and_fakes_and_g_learns_through_it(ma
         assert zeroed.flatten(1).any(1).all()                           # every image has its cut-out square
     g_loss.backward()
     assert all(p.grad is not None for p in model.generator.parameters())
+
+
+# --- recipes ------------------------------------------------------------------------------------------------------
+
+RECIPES = {"default": {"loss": "nonsaturating", "ema": None, "diffaugment": None, "spectral_norm": False},
+           "hinge_sn": {"loss": "hinge", "ema": None, "diffaugment": None, "spectral_norm": True},
+           "ns_ema_diffaugment": {"loss": "nonsaturating", "ema": 0.995, "diffaugment": "color,translation,cutout",
+                                  "spectral_norm": False}}
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_a_recipe_sets_the_model_keys_it_names(make_cfg, recipe):
+    model = make_cfg(*GAN, f"recipe={recipe}").model
+    assert {"loss": model.loss, "ema": model.ema, "diffaugment": model.diffaugment,
+            "spectral_norm": model.discriminator.spectral_norm} == RECIPES[recipe]
+
+
+def test_the_recipes_experiment_sweeps_two_recipes_over_three_upsamplers_and_seeds(make_cfg):
+    cfg = make_cfg("experiment=odena_checkerboard_recipes")
+    params = cfg.hydra.sweeper.params
+    assert params.recipe.split(",") == ["hinge_sn", "ns_ema_diffaugment"]
+    assert params.upsampler.split(",") == ["convT_k3", "convT_k4", "resize_conv_nearest"]
+    assert params.seed == "0,1,2" and cfg.data._target_.endswith("FashionMNISTDataModule")
+    v1 = make_cfg("experiment=odena_checkerboard")                      # the default recipe's runs: same settings
+    for key in ("data", "metrics", "trainer"):
+        assert cfg[key] == v1[key], key
+    assert cfg.model.generator == v1.model.generator and cfg.model.discriminator.ndf == v1.model.discriminator.ndf
