@@ -10,6 +10,7 @@ import pytorch_lightning as pl
 import torch
 
 from upsamplelab.bench import cli
+from upsamplelab.bench.device import Device
 from upsamplelab.bench.families import FAMILIES
 from upsamplelab.bench.raw_loop import RawLoop
 from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER
@@ -18,20 +19,23 @@ TASKS = {"autoencoder": ["model=autoencoder", "data=digits", "model.net.widths=[
          "unet": ["model=unet", "data=shapes", "model.net.base_width=4", "data.num_samples=200", "data.val_size=40"]}
 
 
-@pytest.mark.parametrize("task", list(TASKS))
-def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task):
-    """Same initial weights, same batches (the same seeded permutation), same loss and optimiser: after 5 steps the
-    raw loop's parameters equal those the Trainer produced, so the benchmark compares like with like."""
+@pytest.mark.parametrize("task,precision", [*((t, "32") for t in TASKS), ("autoencoder", "bf16-mixed")])
+def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task, precision):
+    """Same initial weights, same batches (the same seeded permutation), same loss and optimiser, the same autocast:
+    after 5 steps the raw loop's parameters equal those the Trainer produced, so the benchmark compares like with
+    like."""
     from upsamplelab.config import instantiate_task
     cfg = make_cfg(*TASKS[task], "data.batch_size=16", "upsampler=convT_k2")
     datamodule, module = instantiate_task(cfg)
     datamodule.setup("fit")
     twin = copy.deepcopy(module)
     trainer = pl.Trainer(accelerator="cpu", max_epochs=1, limit_train_batches=5, limit_val_batches=0, logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         precision=precision)
     trainer.fit(module, datamodule=datamodule)
     images, targets = datamodule.part("train")
-    loop = RawLoop(twin, images, targets, batch_size=16, channels_last=module.uses_channels_last, seed=0)
+    loop = RawLoop(twin, images, targets, batch_size=16, channels_last=module.uses_channels_last, seed=0,
+                   device=Device("cpu", precision))
     for _ in range(5):
         loop.timed_step()
     for (name, p), q in zip(module.named_parameters(), twin.parameters()):
@@ -75,3 +79,13 @@ def test_bench_rejects_unknown_names():
         cli.main(["--families", "dcgan128"])
     with pytest.raises(SystemExit, match=r"--upsamplers: unknown \['nope'\]"):
         cli.main(["--upsamplers", "nope"])
+    with pytest.raises(SystemExit, match="--steps must be >= 1, got 0"):
+        cli.main(["--steps", "0"])
+
+
+def test_bench_refuses_cuda_where_there_is_none(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit, match="--device cuda: no CUDA device is visible"):
+        cli.main(["--device", "cuda"])
+    with pytest.raises(ValueError, match=r"--precision must be one of \['32', 'bf16-mixed'\], got '16-mixed'"):
+        Device("cpu", "16-mixed")

@@ -2,6 +2,7 @@
 the data path and of FID, measured on this machine (``python -m upsamplelab.bench``; numbers in BENCHMARKS.md).
 
 - ``families``: the model families timed (Hydra overrides on the train config)
+- ``device``: where and in what precision (CPU or CUDA with synchronised timing; float32 or bf16 autocast)
 - ``raw_loop``: the hand-written baseline loop (``RawLoop``)
 - ``train_path``: the full ``upsamplelab.train`` path on a composed config
 - ``interleaved``: raw loop and framework timed step by step in turns within one run

@@ -1,13 +1,16 @@
 """``python -m upsamplelab.bench`` (console script ``upsamplelab-bench``): what upsamplelab costs, measured here.
 
     python -m upsamplelab.bench [--quick] [--families dcgan32,unet] [--upsamplers convT_k4,...] [--compile]
+                                [--device cpu|cuda] [--precision 32|bf16-mixed] [--steps N]
                                 [--override trainer.log_every_n_steps=1 ...]
                                 [--fid-samples 500] [--real-samples 5000] [--out results.json] [--markdown t.md]
 
 For each model family x upsampler: raw-loop images/s in NCHW and channels_last, the full ``upsamplelab.train`` path
 against the raw loop (overhead), and with ``--compile`` the raw loop with ``torch.compile``; per family the data path
 against direct tensor indexing and generator sampling; then Inception throughput and FID with a cold and a warm
-reals cache.  Prints tables and the goals met, writes everything as JSON (default ``outputs/bench/<time>.json``).
+reals cache.  ``--device cuda`` times on the GPU (synchronised around every timed step), ``--precision
+bf16-mixed`` with bfloat16 autocast in both the raw loop and the Trainer.  Prints tables and the goals met, writes
+everything as JSON (default ``outputs/bench/<time>.json``).
 Run it on an otherwise idle machine: two processes on two cores slow each other down many times over.
 ``--quick`` (one family, two upsamplers, short timings, 16 vs 48 images for FID) takes about a minute.
 """
@@ -36,6 +39,7 @@ from ..metrics import fidelity
 from ..nn import build_upsampler, list_upsamplers
 from . import model_timings
 from .data_path import compare_with_indexing
+from .device import DEVICE_TYPES, PRECISIONS, Device
 from .families import FAMILIES, Family
 from .goals import check
 from .table import markdown, print_tables
@@ -69,6 +73,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--families", help=f"comma-separated, from: {', '.join(FAMILIES)}")
     parser.add_argument("--upsamplers", help="comma-separated registered names (default: all that fit a family)")
     parser.add_argument("--compile", action="store_true", help="also time the raw loop with torch.compile")
+    parser.add_argument("--device", default="cpu", choices=DEVICE_TYPES, help="where to time (default cpu)")
+    parser.add_argument("--precision", default="32", choices=PRECISIONS,
+                        help="float32, or bfloat16 autocast in raw loop and Trainer alike (default 32)")
+    parser.add_argument("--steps", type=int, help="timed steps per measurement (default: the family's; quick / 6)")
     parser.add_argument("--fid-samples", type=int, help="generated images for FID (default 500; quick 16)")
     parser.add_argument("--real-samples", type=int, help="reference images for FID (default 5000; quick 48)")
     parser.add_argument("--no-fid", action="store_true", help="skip the FID timings")
@@ -86,12 +94,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for key in ("fid_samples", "real_samples"):
         if getattr(args, key) < 2:
             raise SystemExit(f"--{key.replace('_', '-')} must be >= 2 (FID needs a covariance)")
+    if args.steps is not None and args.steps < 1:
+        raise SystemExit(f"--steps must be >= 1, got {args.steps}")
+    try:
+        args.timing_device = Device(args.device, args.precision)
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     return args
 
 
 def bench_family(family: Family, upsamplers: list[str] | None, quick: bool, compile_: bool,
-                 progress: Progress) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    steps = max(4, family.steps // 6) if quick else family.steps
+                 progress: Progress, device: Device = Device(),
+                 steps: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    steps = steps or (max(4, family.steps // 6) if quick else family.steps)
     names = [u for u in family.upsamplers() if upsamplers is None or u in upsamplers]
     task = progress.add_task(family.name, total=len(names) + 1)
     rows = []
@@ -99,10 +114,11 @@ def bench_family(family: Family, upsamplers: list[str] | None, quick: bool, comp
         progress.update(task, description=f"{family.name} / {upsampler}")
         row = {"family": family.name, "upsampler": upsampler,
                "upsampler_family": build_upsampler(upsampler, 4, 4, family.single_upsampler or 2).family,
-               **model_timings.memory_formats(family, upsampler, steps),
-               **model_timings.framework_overhead(family, upsampler, steps)}
+               **model_timings.memory_formats(family, upsampler, steps, device),
+               **model_timings.framework_overhead(family, upsampler, steps, device)}
         if compile_:
-            row["compiled_images_per_s"] = model_timings.compiled(family, upsampler, steps, row["channels_last"])
+            row["compiled_images_per_s"] = model_timings.compiled(family, upsampler, steps, row["channels_last"],
+                                                                  device)
         rows.append(row)
         progress.advance(task)
     progress.update(task, description=f"{family.name} / data path, sampling")
@@ -111,7 +127,8 @@ def bench_family(family: Family, upsamplers: list[str] | None, quick: bool, comp
     images, targets = datamodule.part("train")
     summary = {"family": family.name, "description": family.description, "batch_size": family.batch_size,
                "data_path": compare_with_indexing(images, targets, family.batch_size, repeats=3 if quick else 10),
-               "sampling_images_per_s": model_timings.sampling_images_per_s(family, first, 64 if quick else 512)}
+               "sampling_images_per_s": model_timings.sampling_images_per_s(family, first, 64 if quick else 512,
+                                                                            device)}
     progress.advance(task)
     return rows, summary
 
@@ -139,18 +156,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     quiet()
     start = time.perf_counter()
     result: dict[str, Any] = {"command": " ".join(["python -m upsamplelab.bench", *(argv or sys.argv[1:])]),
-                              "machine": machine(), "quick": args.quick, "overrides": args.override, "models": [],
-                              "families": []}
+                              "machine": machine(), "quick": args.quick, "device": args.device,
+                              "precision": args.precision, "overrides": args.override, "models": [], "families": []}
     with Progress(console=Console(stderr=True), transient=True) as progress:   # Lightning's bars use the global one
         for name in args.families:
             family = replace(FAMILIES[name], overrides=(*FAMILIES[name].overrides, *args.override))
-            rows, summary = bench_family(family, args.upsamplers, args.quick, args.compile, progress)
+            rows, summary = bench_family(family, args.upsamplers, args.quick, args.compile, progress,
+                                         args.timing_device, args.steps)
             result["models"] += rows
             result["families"].append(summary)
         if not args.no_fid:
             progress.add_task(f"FID {args.fid_samples} vs {args.real_samples}", total=None)
             result["fid"] = bench_fid(args.fid_samples, args.real_samples)
-    result["goals"] = check(result["models"], result["families"], result.get("fid"))
+    result["goals"] = check(result["models"], result["families"], result.get("fid"), device_type=args.device)
     result["wall_time_s"] = time.perf_counter() - start
     out = args.out or CONFIG_DIR.parent / "outputs" / "bench" / f"{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,9 @@ measured, so two runs one after the other cannot resolve a few per cent.  ``Inte
 step (``RawLoop``) on the same LightningModule, with its weights, memory format and data tensors and optimisers of
 its own.  A framework step is the time from the end of that raw step to the next batch's ``on_train_batch_end``: a
 full cycle of the Trainer's loop (data, hooks, callbacks, logging, progress bar, training step).  Each epoch's first
-framework step and the first raw step are left out (one-off costs).  The per-step seconds of both, with the batch
-size and the memory format used, go to ``<run dir>/bench_timings.json``.
+framework step and the first raw step are left out (one-off costs).  On a GPU the raw loop runs on the module's
+device in the Trainer's precision, and the device is synchronised before each clock read.  The per-step seconds of
+both, with the batch size and the memory format used, go to ``<run dir>/bench_timings.json``.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Optional
 
 import pytorch_lightning as pl
 
+from .device import Device
 from .raw_loop import RawLoop
 
 TIMINGS_FILE = "bench_timings.json"
@@ -29,17 +31,21 @@ class Interleaved(pl.Callback):
         self.raw_s: list[float] = []
         self._loop: Optional[RawLoop] = None
         self._resumed: Optional[float] = None
+        self._device = Device()
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         images, targets = trainer.datamodule.part("train")
+        precision = {"32-true": "32"}.get(trainer.precision, trainer.precision)
+        self._device = Device(pl_module.device.type, precision)
         self._loop = RawLoop(pl_module, images, targets, batch_size=trainer.datamodule.batch_size,
-                             channels_last=pl_module.uses_channels_last)
+                             channels_last=pl_module.uses_channels_last, device=self._device)
         self._loop.timed_step()                                  # warm-up: its optimisers' state
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._resumed = None
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        self._device.synchronize()
         if self._resumed is not None:
             self.framework_s.append(time.perf_counter() - self._resumed)
             self.raw_s.append(self._loop.timed_step())

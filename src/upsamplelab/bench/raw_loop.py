@@ -3,7 +3,8 @@
 Tensors indexed with a fresh permutation per epoch (``x[perm[i:i + b]]``), ``zero_grad`` / ``backward`` / ``step``,
 no logging, no callbacks, no hooks.  The losses are the LightningModules' own (``GANModule._losses`` and
 ``generator_loss``, ``SegmentationModule.loss``, ``ReconstructionModule.loss_fn``), so the raw loop and
-``upsamplelab.train`` compute the same thing and differ only by what the framework adds around it.
+``upsamplelab.train`` compute the same thing and differ only by what the framework adds around it.  On a GPU each
+batch is cut from the tensors in host memory and copied to the device, as the Trainer transfers it.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import torch
 from torch import Tensor
 
 from ..lightning import GANModule, ReconstructionModule, SegmentationModule, UpsampleLabModule
+from .device import Device
 
 Step = Callable[[Tensor, Tensor], None]
 
@@ -69,14 +71,16 @@ def training_step(module: UpsampleLabModule) -> Step:
 
 class RawLoop:
     """Hand-written steps on ``module`` with batches cut from ``images``/``targets`` in memory: a new seeded
-    permutation per pass (``x[perm[i:i + b]]``), full batches only, in ``module``'s memory format."""
+    permutation per pass (``x[perm[i:i + b]]``), full batches only, in ``module``'s memory format, on ``device``
+    (the module is moved there) in its precision."""
 
     def __init__(self, module: UpsampleLabModule, images: Tensor, targets: Tensor, *, batch_size: int,
-                 channels_last: bool, seed: int = 0) -> None:
+                 channels_last: bool, seed: int = 0, device: Device = Device()) -> None:
         if batch_size > len(images):
             raise ValueError(f"batch_size={batch_size} is larger than the {len(images)} training samples")
         self.format = torch.channels_last if channels_last else torch.contiguous_format
-        self.module = module.train().to(memory_format=self.format)
+        self.device = device
+        self.module = module.train().to(device=device.type, memory_format=self.format)
         self.step, self.images, self.targets, self.batch_size = training_step(self.module), images, targets, batch_size
         self.seed, self.epoch, self.start, self.perm = seed, -1, len(images), torch.empty(0, dtype=torch.long)
 
@@ -87,11 +91,16 @@ class RawLoop:
             self.perm = torch.randperm(len(self.images), generator=generator)
         idx = self.perm[self.start:self.start + self.batch_size]
         self.start += self.batch_size
-        return self.images[idx].contiguous(memory_format=self.format), self.targets[idx]
+        images, targets = self.images[idx].to(self.device.type), self.targets[idx].to(self.device.type)
+        return images.contiguous(memory_format=self.format), targets
 
     def timed_step(self) -> float:
-        """Seconds of one step, batch indexing included."""
+        """Seconds of one step, batch indexing (and copy to the device) included, the device synchronised before
+        and after."""
+        self.device.synchronize()
         start = time.perf_counter()
-        self.step(*self.next_batch())
+        with self.device.autocast():
+            self.step(*self.next_batch())
+        self.device.synchronize()
         return time.perf_counter() - start
 

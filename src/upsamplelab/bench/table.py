@@ -52,7 +52,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [f"Command: `{result['command']}` ({result['wall_time_s'] / 60:.1f} min)  ",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['torch_threads']} torch threads, GPU: {m['gpu'] or 'none'}; "
              f"Python {m['python']}, torch {m['torch']}, pytorch-lightning {m['pytorch-lightning']}, "
-             f"torch-fidelity {m['torch-fidelity']}, hydra-core {m['hydra-core']}", "",
+             f"torch-fidelity {m['torch-fidelity']}, hydra-core {m['hydra-core']}  ",
+             f"Timed on: {result['device']}, precision {result['precision']}", "",
              "| family | upsampler | raw NCHW | raw channels_last | CL gain | auto | framework | raw (same format) "
              "| overhead | compiled |", "|---|---|--:|--:|--:|---|--:|--:|--:|--:|"]
     for r in result["models"]:

@@ -16,15 +16,17 @@ from typing import Sequence
 
 from ..config import compose_config, instantiate_task
 from ..train import train
+from .device import Device
 from .families import Family
 from .interleaved import TIMINGS_FILE, Interleaved
 
 
-def compose(family: Family, upsampler: str, output_dir: str | Path, extra: Sequence[str] = ()):
-    """The family's config with ``upsampler`` and its batch size, on the CPU (the timings are CPU timings: no
-    device synchronisation), no summary, and the ``extra`` overrides."""
+def compose(family: Family, upsampler: str, output_dir: str | Path, extra: Sequence[str] = (),
+            device: Device = Device()):
+    """The family's config with ``upsampler`` and its batch size, on ``device`` in its precision (default: the CPU,
+    float32), no summary, and the ``extra`` overrides."""
     return compose_config([*family.overrides, f"upsampler={upsampler}", f"data.batch_size={family.batch_size}",
-                           "trainer.accelerator=cpu", "extras.print_summary=false", *extra], output_dir)
+                           *device.overrides(), "extras.print_summary=false", *extra], output_dir)
 
 
 def build_task(family: Family, upsampler: str):
@@ -36,7 +38,7 @@ def build_task(family: Family, upsampler: str):
     return datamodule, module
 
 
-def interleaved_timings(family: Family, upsampler: str, *, steps: int) -> dict:
+def interleaved_timings(family: Family, upsampler: str, *, steps: int, device: Device = Device()) -> dict:
     """``{"batch_size", "channels_last", "framework_s": [...], "raw_s": [...]}``: seconds of ``steps`` steady-state
     steps through ``upsamplelab.train.train``, each followed by one step of the raw loop (``Interleaved``)."""
     cut = ["test=false", "trainer.max_epochs=1", f"++trainer.limit_train_batches={steps + 1}",
@@ -45,7 +47,7 @@ def interleaved_timings(family: Family, upsampler: str, *, steps: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*could not find the monitored key")   # no validation here
-        train(compose(family, upsampler, tmp, cut))
+        train(compose(family, upsampler, tmp, cut, device))
         path = Path(tmp) / TIMINGS_FILE
         if not path.is_file():
             raise RuntimeError(f"the training run of {family.name}/{upsampler} left no {TIMINGS_FILE}")
