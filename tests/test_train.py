@@ -159,3 +159,13 @@ def test_fidelity_records_replace_revalidated_epochs(tmp_path):
     SampleQuality.record({"fid": 7.5}, path, epoch=1, step=1)
     assert [json.loads(line) for line in path.read_text().splitlines()] == [
         {"epoch": 0, "step": 0, "fid": 10.0}, {"epoch": 1, "step": 1, "fid": 7.5}]
+
+
+def test_last_checkpoint_is_written_every_epoch_even_without_validation(make_cfg, tmp_path):
+    """With validation every 3rd epoch, a run killed after epoch 1 must still have a last.ckpt to resume from."""
+    cfg = make_cfg(*TASKS["autoencoder"], "upsampler=convT_k3", "trainer.max_epochs=2",
+                   "trainer.check_val_every_n_epoch=3", "trainer.limit_train_batches=2", "test=false")
+    train(cfg)
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=False)
+    assert last["epoch"] == 2 and last["global_step"] == 4                    # after the second epoch
+    assert not list((tmp_path / "checkpoints").glob("best-*.ckpt"))           # nothing validated, no best

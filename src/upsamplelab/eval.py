@@ -31,7 +31,9 @@ def run_config_of(ckpt_path: Path) -> DictConfig | None:
     if not path.exists():
         return None
     run_cfg = OmegaConf.load(path)
-    check_targets(run_cfg, str(path))
+    for key in RUN_KEYS:                              # what eval adopts and instantiates
+        if isinstance(run_cfg.get(key), DictConfig):
+            check_targets(run_cfg[key], str(path), key)
     return run_cfg
 
 

@@ -108,7 +108,8 @@ class DivergenceGuard(pl.Callback):
 
     def _stop(self, trainer: pl.Trainer, reason: str, streak: int) -> None:
         loss, value = next(iter(self._bad.items()), ("parameters", math.nan))
-        last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+        path = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+        last = str(path) if path.exists() else ""
         message = (f"training diverged at step {trainer.global_step} (epoch {trainer.current_epoch}, batch "
                    f"{self._batch_idx}): {loss}={value}, {reason}. The last good checkpoint is "
                    f"{last or 'none (no epoch finished)'}. Try, in a new run (a resumed run keeps the checkpoint's "

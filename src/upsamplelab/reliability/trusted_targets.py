@@ -27,9 +27,9 @@ def trusted(target: Any) -> bool:
         target in TRUSTED_TARGETS or target.startswith(TRUSTED_PREFIXES))
 
 
-def check_targets(cfg: DictConfig | ListConfig, source: str) -> None:
+def check_targets(cfg: DictConfig | ListConfig, source: str, key: str = "") -> None:
     """Raise ``UntrustedConfigError`` naming the first key whose ``_target_`` is not trusted; ``source`` names the
-    file in the message."""
+    file in the message, ``key`` where ``cfg`` sits in it (e.g. "data")."""
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):
             if "_target_" in node and not trusted(node["_target_"]):
@@ -44,4 +44,4 @@ def check_targets(cfg: DictConfig | ListConfig, source: str) -> None:
             for i, value in enumerate(node):
                 walk(value, f"{path}[{i}]")
 
-    walk(OmegaConf.to_container(cfg, resolve=False), "")
+    walk(OmegaConf.to_container(cfg, resolve=False), key)

@@ -40,7 +40,7 @@ def real_images(job: Job, split: str = "train", n: int = 64) -> tuple[Optional[T
                 cfg.paths.output_dir = str(job.path)
                 if "PROJECT_ROOT" not in os.environ and (cwd := _job_cwd(job)):
                     cfg.paths.root_dir = cwd
-        check_targets(cfg.data, f"{job.name}/.hydra/config.yaml: data")
+        check_targets(cfg.data, f"{job.name}/.hydra/config.yaml", "data")
         datamodule = instantiate(cfg.data)
         return datamodule.real_images(split, n).float().cpu(), ""
     except Exception as err:  # noqa: BLE001 - every reason is reported in the figure's note
