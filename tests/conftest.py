@@ -19,13 +19,15 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO))
 TEST_FID_SAMPLES = 100
 
 
-def compose_test_config(tmp_path: Path, overrides: list[str], config_name: str = "train") -> DictConfig:
-    """Compose ``config_name`` with ``overrides``; CPU, no summary, outputs under ``tmp_path``."""
+def compose_test_config(tmp_path: Path, overrides: list[str], config_name: str = "train",
+                        accelerator: str = "cpu") -> DictConfig:
+    """Compose ``config_name`` with ``overrides``; on ``accelerator`` (the CPU unless a ``gpu`` test says "gpu"),
+    no summary, outputs under ``tmp_path``."""
     defaults = [f"metrics.fid_samples={TEST_FID_SAMPLES}", f"metrics.real_samples={TEST_FID_SAMPLES}",
                 f"metrics.cache_dir={tmp_path / 'fidelity_cache'}"]
     cfg = compose_config(defaults + overrides, tmp_path, config_name)
     with open_dict(cfg):
-        cfg.trainer.accelerator = "cpu"
+        cfg.trainer.accelerator = accelerator
         cfg.extras.print_summary = False
         if "callbacks" in cfg and cfg.callbacks and "progress_bar" in cfg.callbacks:
             del cfg.callbacks.progress_bar
@@ -59,11 +61,12 @@ class TinyFeatures(nn.Module):
 
 @pytest.fixture
 def make_cfg(tmp_path, monkeypatch):
-    """``make_cfg(*overrides, config_name="train", run_dir=None)`` -> a composed config writing into ``run_dir``
-    (default ``tmp_path``); FID uses ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
+    """``make_cfg(*overrides, config_name="train", run_dir=None, accelerator="cpu")`` -> a composed config writing
+    into ``run_dir`` (default ``tmp_path``); FID uses ``TinyFeatures`` on ``TEST_FID_SAMPLES`` samples."""
     monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor", lambda *args, **kwargs: TinyFeatures())
-    def make(*overrides: str, config_name: str = "train", run_dir: Path | None = None) -> DictConfig:
-        return compose_test_config(run_dir or tmp_path, list(overrides), config_name)
+    def make(*overrides: str, config_name: str = "train", run_dir: Path | None = None,
+             accelerator: str = "cpu") -> DictConfig:
+        return compose_test_config(run_dir or tmp_path, list(overrides), config_name, accelerator)
 
     yield make
     GlobalHydra.instance().clear()
@@ -115,9 +118,14 @@ def start_cli(tmp_path):
         log.close()
 
 
+NO_GPU = pytest.mark.skip(reason="needs a CUDA GPU: run `pytest -m gpu` on one (scripts/gpu_check.sh does)")
+
+
 def pytest_collection_modifyitems(items):
     """Every test that runs the CLI in a subprocess (``run_cli``, ``start_cli``) is slow: ``make test-fast``
-    leaves it out."""
+    leaves it out.  Tests marked ``gpu`` are skipped where torch sees no CUDA device (the only skips allowed)."""
     for item in items:
         if {"run_cli", "start_cli"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("gpu") and not torch.cuda.is_available():
+            item.add_marker(NO_GPU)

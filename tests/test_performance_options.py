@@ -23,19 +23,21 @@ def last_value(run_dir, key: str) -> float:
     return column(read_metrics(run_dir), key)[-1]
 
 
-@pytest.mark.parametrize("name", [n for n in list_upsamplers() if upsampler_info(n).scales in (None, (2,))])
-def test_channels_last_computes_the_same_function(name):
+FACTOR_2_UPSAMPLERS = [n for n in list_upsamplers() if upsampler_info(n).scales in (None, (2,))]
+
+
+def assert_channels_last_computes_the_same_function(name: str, device: str = "cpu") -> None:
     """Outputs and every gradient of a decoder built from the upsampler agree between NCHW and channels_last.
 
     The tolerance is relative to the largest gradient: CPU float32 BatchNorm (and conv) in channels_last round
     10-25x more than in NCHW, and a BatchNorm after a smoothing upsampler (CARAFE, DySample: a low-variance input)
     amplifies that rounding; in float64 the two formats agree to 1e-12 for every registered upsampler."""
     torch.manual_seed(0)
-    nchw = ConvAutoencoder(name, channels=3, widths=[8, 16])
-    cl = ConvAutoencoder(name, channels=3, widths=[8, 16])
+    nchw = ConvAutoencoder(name, channels=3, widths=[8, 16]).to(device)
+    cl = ConvAutoencoder(name, channels=3, widths=[8, 16]).to(device)
     cl.load_state_dict(nchw.state_dict())
     cl = cl.to(memory_format=torch.channels_last)
-    x = torch.randn(4, 3, 16, 16)
+    x = torch.randn(4, 3, 16, 16, device=device)
     outs = [net(inp).square().mean() for net, inp in ((nchw, x), (cl, x.contiguous(memory_format=torch.channels_last)))]
     for out in outs:
         out.backward()
@@ -43,6 +45,11 @@ def test_channels_last_computes_the_same_function(name):
     scale = max(p.grad.abs().max().item() for p in nchw.parameters())
     for (key, p), q in zip(nchw.named_parameters(), cl.parameters()):
         torch.testing.assert_close(q.grad, p.grad, rtol=1e-4, atol=1e-3 * scale, msg=key)
+
+
+@pytest.mark.parametrize("name", FACTOR_2_UPSAMPLERS)
+def test_channels_last_computes_the_same_function(name):
+    assert_channels_last_computes_the_same_function(name)
 
 
 def test_auto_memory_format_follows_the_measurement():
@@ -64,25 +71,38 @@ def test_training_in_channels_last_matches_nchw(make_cfg, tmp_path):
     assert psnr["true"] == pytest.approx(psnr["false"], rel=1e-3)
 
 
-def test_compiled_networks_train_like_eager_ones_and_keep_checkpoint_keys(make_cfg, tmp_path):
+def compiled_and_eager(make_cfg, tmp_path, accelerator: str = "cpu") -> tuple[dict, dict]:
+    """({"true": compiled losses, "false": eager losses}, the same for checkpoint keys) of one autoencoder epoch."""
     losses, keys = {}, {}
     for flag in ("true", "false"):
         run = tmp_path / flag
         train(make_cfg(*AE, "upsampler=convT_k4", f"model.compile={flag}", "trainer.max_epochs=1",
-                       "trainer.log_every_n_steps=1", run_dir=run))
+                       "trainer.log_every_n_steps=1", run_dir=run, accelerator=accelerator))
         losses[flag] = column(read_metrics(run), "train/loss")
         keys[flag] = set(torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"])
+    return losses, keys
+
+
+def test_compiled_networks_train_like_eager_ones_and_keep_checkpoint_keys(make_cfg, tmp_path):
+    losses, keys = compiled_and_eager(make_cfg, tmp_path)
     assert keys["true"] == keys["false"]                       # nn.Module.compile in place: no "_orig_mod." prefix
     assert losses["true"] == pytest.approx(losses["false"], rel=1e-3)
 
 
-def test_bf16_mixed_precision_trains_on_cpu(make_cfg, tmp_path):
-    """bf16 autocast on the CPU: finite losses that track float32's within bf16's precision."""
+def bf16_and_fp32_psnr(make_cfg, tmp_path, accelerator: str = "cpu") -> dict[str, float]:
+    """The autoencoder's last validation PSNR trained in bf16-mixed and in 32-bit precision."""
     psnr = {}
     for precision in ("bf16-mixed", "32"):
         run = tmp_path / precision
-        train(make_cfg(*AE, "upsampler=convT_k4", f"trainer.precision={precision}", run_dir=run))
+        train(make_cfg(*AE, "upsampler=convT_k4", f"trainer.precision={precision}", run_dir=run,
+                       accelerator=accelerator))
         psnr[precision] = last_value(run, "val/psnr")
+    return psnr
+
+
+def test_bf16_mixed_precision_trains_on_cpu(make_cfg, tmp_path):
+    """bf16 autocast on the CPU: finite losses that track float32's within bf16's precision."""
+    psnr = bf16_and_fp32_psnr(make_cfg, tmp_path)
     assert psnr["bf16-mixed"] == pytest.approx(psnr["32"], abs=0.5)            # dB
 
 

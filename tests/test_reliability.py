@@ -115,17 +115,18 @@ def test_gan_with_ema_killed_mid_epoch_resumes_to_the_uninterrupted_metrics(star
     assert all(torch.equal(resumed[k], v) for k, v in uninterrupted.items() if k.startswith("ema."))
 
 
-def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
+def assert_gan_resumes_exactly(make_cfg, tmp_path, *overrides: str, accelerator: str = "cpu") -> None:
     """Manual optimisation: both Adam states are checkpointed and restored (here from an explicit path); with the
     RNG state restored too, the resumed GAN draws the same noise and logs the same numbers."""
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
-    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=2", run_dir=whole))
-    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=1", run_dir=resumed))
+    gan = [*GAN, *SHORT, *overrides]
+    train(make_cfg(*gan, "trainer.max_epochs=2", run_dir=whole, accelerator=accelerator))
+    train(make_cfg(*gan, "trainer.max_epochs=1", run_dir=resumed, accelerator=accelerator))
     states = last_checkpoint(resumed)["optimizer_states"]
     assert len(states) == 2                                              # generator's and discriminator's Adam
     assert all(int(s["state"][0]["step"]) == 6 for s in states)
-    train(make_cfg(*GAN, *SHORT, "trainer.max_epochs=2", f"ckpt_path={resumed / 'checkpoints' / 'last.ckpt'}",
-                   run_dir=resumed))
+    train(make_cfg(*gan, "trainer.max_epochs=2", f"ckpt_path={resumed / 'checkpoints' / 'last.ckpt'}",
+                   run_dir=resumed, accelerator=accelerator))
 
     assert read_metrics(resumed) == read_metrics(whole)
     after, expected = last_checkpoint(resumed), last_checkpoint(whole)
@@ -133,6 +134,10 @@ def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
     for mine, theirs in zip(after["optimizer_states"], expected["optimizer_states"], strict=True):
         for p, state in theirs["state"].items():
             assert all(torch.equal(mine["state"][p][k], v) for k, v in state.items())
+
+
+def test_gan_resume_restores_both_optimizers(make_cfg, tmp_path):
+    assert_gan_resumes_exactly(make_cfg, tmp_path)
 
 
 @pytest.mark.parametrize("task", [AE, GAN], ids=["autoencoder", "gan"])
