@@ -1,12 +1,14 @@
 """Fashion-MNIST (Xiao, Rasul & Vollgraf 2017): 60k + 10k greyscale 28 x 28 garments, 10 classes.
 
-Read from Debian's ``dataset-fashion-mnist`` (IDX files in ``FASHION_MNIST_DIR``) when installed, else through
-torchvision in ``data_root`` (downloaded there with ``download=True``).  28 px -> 32 px pads 2 pixels of
-background on every side by default (``resize="resize"`` resizes instead).
+Read from Debian's ``dataset-fashion-mnist`` (IDX files in ``FASHION_MNIST_DIR``: the environment variable of that
+name, else /usr/share/datasets/fashion-mnist) when installed, else through torchvision in ``data_root`` (downloaded
+there with ``download=True``).  28 px -> 32 px pads 2 pixels of background on every side by default
+(``resize="resize"`` resizes instead).
 """
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from torch import Tensor
 from .errors import torchvision_or_raise
 from .labelled import LabelledImagesDataModule
 
-FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_MNIST_DIR = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
 IDX_FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
              "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
