@@ -2,12 +2,14 @@
 (``reliability.job_identity``) when it starts, rewritten when it ends.  The sweep report reads it; a relaunched sweep
 skips jobs whose record says "completed" and refuses a directory whose identity is another job's.
 
-    {"status": "running" | "completed" | "diverged" | "failed", "identity": ["upsampler=convT_k3", ...] | null,
-     "error": "<Type>: <message>" | null, "wall_time_s": float (all starts of the run together),
-     "train_images_per_s": float | null, "epochs": int | null, "global_step": int | null,
-     "monitor": str | null, "monitor_mode": str | null, "objective": float | null}
+    {"status": "running" | "completed" | "diverged" | "failed" | "interrupted",
+     "identity": ["upsampler=convT_k3", ...] | null, "error": "<Type>: <message>" | null,
+     "wall_time_s": float (all starts of the run together), "train_images_per_s": float | null,
+     "epochs": int | null, "global_step": int | null, "monitor": str | null, "monitor_mode": str | null,
+     "objective": float | null}
 
-A job whose record says "running" was killed or is still running.
+A job whose record says "running" was killed or is still running; "interrupted": stopped by SIGTERM/SIGINT
+(``reliability.interrupt``), resumable from its ``last.ckpt``.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Any, Optional
 from .atomic import atomic_write_text
 
 RUN_RECORD = "run.json"
-STATUSES = ("running", "completed", "diverged", "failed")
+STATUSES = ("running", "completed", "diverged", "failed", "interrupted")
 
 
 def write_run_record(run_dir: Path, status: str, **fields: Any) -> Path:

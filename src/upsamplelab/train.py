@@ -7,14 +7,17 @@ Resume: the same command with the same ``hydra.run.dir`` and ``ckpt_path=last`` 
 interrupted run.  A run whose losses diverge stops (``DivergenceGuard``), skips the test, and returns
 ``diverged: 1.0`` among its metrics and NaN as the objective.
 
-Every run ends by writing ``run.json`` (``run_record``): completed, diverged or failed, wall time, throughput.  In a
-multirun, a job that raises is recorded as failed and the sweep goes on; relaunching a sweep into the same
-``hydra.sweep.dir`` skips the jobs that completed and resumes the interrupted ones from their ``last.ckpt``.
+Every run ends by writing ``run.json`` (``run_record``): completed, diverged, failed or interrupted, wall time,
+throughput.  In a multirun, a job that raises is recorded as failed and the sweep goes on; relaunching a sweep into the
+same ``hydra.sweep.dir`` skips the jobs that completed and resumes the interrupted ones from their ``last.ckpt``.
+SIGTERM or SIGINT stops a run (or a whole sweep) within seconds (``reliability.interrupt``): ``last.ckpt`` saved,
+``run.json`` "interrupted", exit status 143 or 130.
 """
 from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -31,6 +34,7 @@ from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input, expl
 from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
                      resolve_ckpt_path, silence_library_noise)
 from .reliability import TrainingDiverged
+from .reliability.interrupt import RunInterrupted, StopOnSignal
 from .reliability.job_identity import (JobIdentityError, check_identity, check_resume_config, current_identity,
                                        keep_hydra_files, restore_hydra_files)
 from .run_record import read_run_record, write_run_record
@@ -70,16 +74,17 @@ def test_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> Optional[str]:
     return path or None
 
 
-def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer, Throughput]:
+def build(cfg: DictConfig, stop: StopOnSignal) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer,
+                                                        Throughput]:
     """Everything a run needs, checked: arguments, model/data fit, ckpt_path, precision for the device, then the
-    data loaded (an absent dataset fails here, before training)."""
+    data loaded (an absent dataset fails here, before training).  ``stop`` joins the callbacks."""
     check_ckpt_path(cfg.get("ckpt_path"))
     check_int("seed", cfg.seed, 0)
     if cfg.get("test_ckpt") not in TEST_CHECKPOINTS:
         raise ValueError(f"test_ckpt must be one of {list(TEST_CHECKPOINTS)}, got {cfg.get('test_ckpt')!r}")
     datamodule, model = instantiate_task(cfg)
     throughput = Throughput()
-    callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput]
+    callbacks = instantiate_entries(cfg.get("callbacks")) + [throughput, stop]
     trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
     check_precision(cfg.trainer.get("precision", "32"), trainer.strategy.root_device.type)
     datamodule.setup("fit")
@@ -88,9 +93,27 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
 
 def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
     """Fit and test as configured; ``run.json`` gets the wall time since ``start`` (a ``time.perf_counter`` value,
-    earlier by the time of a resumed run's earlier starts; default: now)."""
+    earlier by the time of a resumed run's earlier starts; default: now).
+
+    SIGTERM and SIGINT stop it (``reliability.interrupt``): ``run.json`` says "interrupted" and ``RunInterrupted``
+    is raised."""
     start = time.perf_counter() if start is None else start
-    datamodule, model, trainer, throughput = build(cfg)
+    stop, trainer, throughput = StopOnSignal(), None, None
+    with stop.handling_signals():
+        try:
+            datamodule, model, trainer, throughput = build(cfg, stop)
+            return fit_and_test(cfg, datamodule, model, trainer, throughput, start)
+        except BaseException as err:
+            interrupted = stop.interrupted(err)
+            if interrupted is None:
+                raise
+            if trainer is None or trainer.is_global_zero:
+                record_run(cfg, "interrupted", trainer, throughput, start, error=str(interrupted), objective=None)
+            raise interrupted from None
+
+
+def fit_and_test(cfg: DictConfig, datamodule: pl.LightningDataModule, model: pl.LightningModule,
+                 trainer: pl.Trainer, throughput: Throughput, start: float) -> dict[str, Any]:
     if cfg.extras.get("print_summary") and trainer.is_global_zero:
         print_summary(cfg, model, datamodule, trainer)
 
@@ -104,14 +127,23 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
         trainer.test(model, datamodule=datamodule, ckpt_path=test_checkpoint(cfg, trainer), weights_only=True)
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
     if trainer.is_global_zero:
-        run_dir = Path(trainer.default_root_dir).resolve()
-        write_run_record(run_dir, "diverged" if diverged else "completed", **run_labels(cfg), error=None,
-                         wall_time_s=time.perf_counter() - start,
-                         train_images_per_s=throughput.images_per_s, epochs=trainer.current_epoch,
-                         global_step=trainer.global_step, monitor=cfg.model.get("monitor"),
-                         monitor_mode=cfg.model.get("monitor_mode"), objective=objective(cfg, metrics))
+        run_dir = record_run(cfg, "diverged" if diverged else "completed", trainer, throughput, start, error=None,
+                             objective=objective(cfg, metrics))
         print_outputs(run_dir)
     return metrics
+
+
+def record_run(cfg: DictConfig, status: str, trainer: Optional[pl.Trainer], throughput: Optional[Throughput],
+               start: float, **fields: Any) -> Path:
+    """Write the run's ``run.json`` (``status``, labels, wall time since ``start``, progress; ``fields``); returns
+    the run directory."""
+    run_dir = Path(trainer.default_root_dir if trainer is not None else cfg.paths.output_dir).resolve()
+    write_run_record(run_dir, status, **run_labels(cfg), wall_time_s=time.perf_counter() - start,
+                     train_images_per_s=throughput.images_per_s if throughput is not None else None,
+                     epochs=trainer.current_epoch if trainer is not None else None,
+                     global_step=trainer.global_step if trainer is not None else None,
+                     monitor=cfg.model.get("monitor"), monitor_mode=cfg.model.get("monitor_mode"), **fields)
+    return run_dir
 
 
 def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], multirun: bool) -> bool:
@@ -166,11 +198,14 @@ def main(cfg: DictConfig) -> float | None:
     start = time.perf_counter() - earlier_wall_time(cfg, record)
     try:
         return objective(cfg, train(cfg, start))
+    except RunInterrupted as err:
+        keep_completed_record(run_dir, record, "was interrupted")
+        saved = last_checkpoint(run_dir)
+        print(f"{err}: " + (f"resume from {saved} with ckpt_path=last (or relaunch the sweep)" if saved.exists() else
+                            "no checkpoint yet: start it again"), file=sys.stderr)
+        sys.exit(err.exit_status)
     except Exception as err:
-        if record is not None and record["status"] == "completed":
-            write_run_record(run_dir, **record)       # a failed resume keeps the record of the run it resumed
-            log.error("resuming %s failed; its run.json is left as it was", run_dir)
-        else:
+        if not keep_completed_record(run_dir, record, "failed"):
             write_run_record(run_dir, "failed", **run_labels(cfg), error=f"{type(err).__name__}: {err}",
                              wall_time_s=time.perf_counter() - start)
         if not multirun:
@@ -179,6 +214,16 @@ def main(cfg: DictConfig) -> float | None:
         log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json",
                   exc_info=explain(err) is None)
         return math.nan
+
+
+def keep_completed_record(run_dir: Path, record: Optional[dict[str, Any]], what: str) -> bool:
+    """A resume of a completed run that ``what`` (failed, was interrupted) keeps the record of the run it resumed:
+    ``run.json`` is written back; False when ``record`` is not a completed run's."""
+    if record is None or record["status"] != "completed":
+        return False
+    write_run_record(run_dir, **record)
+    log.error("resuming %s %s; its run.json is left as it was", run_dir, what)
+    return True
 
 
 if __name__ == "__main__":

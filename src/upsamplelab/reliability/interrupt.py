@@ -1,0 +1,129 @@
+"""Stopping a run on SIGTERM or SIGINT within seconds, resumably: ``StopOnSignal`` and ``RunInterrupted``.
+
+SLURM, Kubernetes and ``timeout`` send SIGTERM and SIGKILL some 30 s later; Ctrl-C sends SIGINT.  Lightning only
+notes a SIGTERM (``trainer.received_sigterm``) and checks the flag between batches, so a signal during a long
+validation (an FID reference of thousands of images is one call) was ignored until SIGKILL came.
+``StopOnSignal.handling_signals()`` (``upsamplelab.train`` holds it around the whole run) installs a handler for
+both signals.  On the first of them:
+
+- during training (from ``on_train_start`` to ``on_train_end``, outside validation) the training step in flight
+  finishes: the handler sets Lightning's flag (``trainer.received_sigterm``; for SIGINT too), and Lightning stops
+  after that batch, or at the end of the epoch (after its checkpoints) when it was the epoch's last; this callback
+  stops the run before a validation that would come first, and at the end of training.  A training step must
+  therefore take well under 30 s;
+- anywhere else (building the run, validation with its FID extraction, test, the final evaluation, sampling) the
+  handler raises ``RunInterrupted`` at once: Python runs signal handlers in the main thread between two bytecodes,
+  so a loop over batches stops after the operation in flight.
+
+When training was under way, ``on_exception`` then saves ``<run dir>/checkpoints/last.ckpt`` (``ckpt_path=last``
+resumes it): the state after the last training step, mid-epoch if need be (the batch position is in the checkpoint
+when the loader keeps one, as ``data.batches.InMemoryBatches`` does; Lightning warns when resuming mid-epoch with a
+loader that does not), or, when validation was interrupted, the state at its start (``ResumeState`` makes the
+resumed run validate again from the first batch).  Interrupted before training or after it (test, final
+evaluation), the run keeps the checkpoint it has.  ``upsamplelab.train`` then writes ``run.json`` "interrupted" and
+exits with status 128 + the signal number (143 for SIGTERM, 130 for SIGINT).  Further signals while stopping are
+logged and ignored (SIGKILL remains).
+
+SLURM: see the README's Reliability section for ``--signal`` and requeueing.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from contextlib import contextmanager
+from types import FrameType
+from typing import Iterator, Optional
+
+import pytorch_lightning as pl
+from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+from ..config import last_checkpoint
+
+log = logging.getLogger(__name__)
+
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class RunInterrupted(BaseException):
+    """The run was stopped by a signal (a ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception``
+    swallows it); ``exit_status`` is 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
+
+
+class StopOnSignal(pl.Callback):
+    """Stops the run on SIGTERM/SIGINT (see the module docstring); ``signum``: the signal received, if any."""
+
+    def __init__(self) -> None:
+        self.signum: Optional[int] = None
+        self._trainer: Optional[pl.Trainer] = None
+        self._training = self._validating = False
+
+    @contextmanager
+    def handling_signals(self) -> Iterator["StopOnSignal"]:
+        """Handle SIGTERM and SIGINT in this block (the main thread's handlers), then restore the previous ones."""
+        previous = {signum: signal.signal(signum, self._handle) for signum in SIGNALS}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def interrupted(self, err: BaseException) -> Optional[RunInterrupted]:
+        """``err`` as a ``RunInterrupted`` when it is the way this run stopped on a signal (Lightning's own
+        ``SIGTERMException`` included), else None."""
+        if isinstance(err, RunInterrupted):
+            return err
+        if self.signum is not None and isinstance(err, SIGTERMException):
+            return RunInterrupted(self.signum)
+        return None
+
+    def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
+        name = signal.Signals(signum).name
+        if self.signum is not None:
+            log.warning("%s received while stopping: ignored (the run stops as soon as its checkpoint is saved)",
+                        name)
+            return
+        self.signum = signum
+        if self._trainer is not None and self._training and not self._validating:
+            log.warning("%s received: stopping after the training step in flight", name)
+            self._trainer._signal_connector.received_sigterm = True   # Lightning's stop flag, checked per batch
+            return
+        log.warning("%s received: stopping now", name)
+        raise RunInterrupted(signum)
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._trainer = trainer
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._training = True
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.signum is not None:         # came after Lightning's last check: on_exception saves the final state
+            raise RunInterrupted(self.signum)
+        self._training = False
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._validating = True
+
+    def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.signum is not None:         # after every on_validation_start: ResumeState has its snapshot
+            raise RunInterrupted(self.signum)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._validating = False
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        interrupted = self.interrupted(exception)
+        if interrupted is None or not self._training:
+            return
+        path = last_checkpoint(trainer.default_root_dir)
+        trainer.save_checkpoint(path, weights_only=False)
+        log.warning("%s: saved %s (epoch %d, step %d); resume with ckpt_path=last", interrupted, path,
+                    trainer.current_epoch, trainer.global_step)
