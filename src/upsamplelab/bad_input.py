@@ -19,9 +19,9 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 
 from .data import DatasetUnavailableError
-from .reliability import UnsafeCheckpointError
+from .reliability import CorruptFileError, UnsafeCheckpointError
 
-BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError)
+BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError, CorruptFileError)
 
 
 def check_ckpt_path(ckpt_path: Optional[str]) -> None:

@@ -12,11 +12,15 @@
 
 The features of the reference (real) set, with their FID mean and covariance, are cached on disk under a key the
 caller builds (dataset, split, resolution, sample count) plus the extractor name; later evaluations only run the
-extractor on the generated images.
+extractor on the generated images.  A cache file that is truncated, damaged (``reliability.file_integrity``) or does
+not hold what its name says is rebuilt, with a warning (``load_reference``); it is written atomically, so runs
+sharing it see the old file or the new one.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
+import pickle
 import re
 import warnings
 from pathlib import Path
@@ -31,8 +35,11 @@ from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
 from ..atomic import atomic_save
+from ..reliability.file_integrity import CorruptFileError, check_archive
 from .fid_infinity import fid_infinity
 from .inception import load_extractor
+
+log = logging.getLogger(__name__)
 
 FID_MIN_SAMPLES = 2048
 RANGE_TOLERANCE = 1e-3
@@ -47,7 +54,8 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     ``fake`` and ``real`` are float (N, C, H, W) images in [-1, 1] with C in {1, 3}; they are quantised to uint8
     (round((x + 1) * 127.5)) and grey is repeated to RGB, as torch-fidelity expects.  ``real`` may be a callable
     returning them: it is only called when ``reference_cache_path(cache_dir, real_key, <extractor name>)`` does not
-    exist yet.  ``real_key`` must identify the reference set (dataset id, split, resolution, sample count).
+    exist yet or is unusable (``load_reference``).  ``real_key`` must identify the reference set (dataset id,
+    split, resolution, sample count).
 
     ``extractor``: "auto", "torch-fidelity" or "bundled" (see ``inception.resolve_extractor``), or an ``nn.Module``
     mapping uint8 (N, 3, H, W) to (N, F) features, or to a tuple (features, logits) to allow ``isc``; it is named
@@ -71,12 +79,13 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     name = model.get_name() if isinstance(model, FeatureExtractorBase) else type(model).__name__
 
     cache_path = reference_cache_path(cache_dir, real_key, name)
-    if cache_path.is_file():
-        ref = torch.load(cache_path, map_location="cpu", weights_only=True)
-    else:
+    ref = load_reference(cache_path, real_key, name)
+    if ref is None:
         if not isinstance(real, Tensor):
             real = real()
             check_images("real", real)
+        log.info("FID reference: extracting %s features of %d real images (cached in %s)", name, len(real),
+                 cache_path)
         features = extract_features(real, model, batch_size=batch_size, device=device)[0]
         ref = {"key": real_key, "extractor": name, "features": features,
                **{k: torch.from_numpy(v) for k, v in fid_features_to_statistics(features).items()}}
@@ -154,6 +163,43 @@ def extract_features(images: Tensor, model: nn.Module, *, batch_size: int = 64,
         raise ValueError(f"the extractor must return (N, F) features, got {tuple(outputs[0].shape)} "
                          f"for N={len(images)}")
     return outputs
+
+
+def load_reference(path: Path, real_key: str, extractor_name: str) -> dict[str, Any] | None:
+    """The cached reference at ``path`` (see ``reference_cache_path``); None when there is none, or when it is not
+    usable (warned): truncated or damaged, unreadable, or not the features and FID statistics of ``real_key`` by
+    ``extractor_name`` (finite, with matching shapes)."""
+    if not path.is_file():
+        return None
+    try:
+        check_archive(path, "FID reference cache")
+        ref = torch.load(path, map_location="cpu", weights_only=True)
+        problem = reference_problem(ref, real_key, extractor_name)
+    except (CorruptFileError, RuntimeError, pickle.UnpicklingError, EOFError) as err:
+        problem = " ".join(str(err).split()) or type(err).__name__
+    if problem is None:
+        return ref
+    warnings.warn(f"FID reference cache {path} is unusable ({problem}); extracting the reference features again "
+                  "and replacing it", stacklevel=2)
+    return None
+
+
+def reference_problem(ref: Any, real_key: str, extractor_name: str) -> str | None:
+    """What is wrong with a loaded reference cache (None: nothing)."""
+    fields = ("key", "extractor", "features", "mu", "sigma")
+    if not isinstance(ref, dict) or any(k not in ref for k in fields):
+        return f"not a dict with {', '.join(fields)}"
+    if (ref["key"], ref["extractor"]) != (real_key, extractor_name):
+        return f"it holds {ref['key']!r} by {ref['extractor']!r}"
+    features, mu, sigma = ref["features"], ref["mu"], ref["sigma"]
+    if not all(isinstance(t, Tensor) for t in (features, mu, sigma)) or features.ndim != 2:
+        return "features, mu and sigma must be tensors, features (N, F)"
+    dim = features.shape[1]
+    if len(features) < 2 or mu.shape != (dim,) or sigma.shape != (dim, dim):
+        return f"shapes features {tuple(features.shape)}, mu {tuple(mu.shape)}, sigma {tuple(sigma.shape)}"
+    if not all(bool(torch.isfinite(t).all()) for t in (features, mu, sigma)):
+        return "non-finite values"
+    return None
 
 
 def reference_cache_path(cache_dir: str | Path, real_key: str, extractor_name: str) -> Path:

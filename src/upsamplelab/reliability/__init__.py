@@ -1,9 +1,13 @@
 """Runs that survive being killed, diverging and untrusted files; one concept per file.
 
 - ``checkpoint_io``: ``AtomicCheckpointIO`` (Trainer plugin, ``configs/trainer/default.yaml``): checkpoints written
-  through a temporary file and ``os.replace``, loaded with ``weights_only=True`` only
+  through a temporary file and ``os.replace``, checked against their checksums and loaded with ``weights_only=True``
+- ``file_integrity``: ``check_archive``: a truncated or corrupted ``torch.save`` file found before it is used
+- ``interrupt``: ``StopOnSignal`` (added by ``upsamplelab.train``): SIGTERM/SIGINT stop a run within seconds,
+  resumably
 - ``csv_logger``: ``ResumableCSVLogger`` (``configs/logger/csv.yaml``): keeps ``metrics.csv`` when a run resumes
-- ``resume``: ``ResumeState`` (callback): the RNG states and the ``metrics.csv`` length in every checkpoint
+- ``resume``: ``ResumeState`` (callback): the RNG states and the ``metrics.csv`` length in every checkpoint; a
+  checkpoint saved mid-validation restarts that validation
 - ``divergence``: ``DivergenceGuard`` (callback): stops on NaN/Inf losses, marks the run ``DIVERGED``
 - ``rng``: the global random generators as a checkpoint-safe value
 
@@ -24,7 +28,8 @@ count, so they repeat only at the same number of devices.
 from .checkpoint_io import AtomicCheckpointIO, UnsafeCheckpointError, atomic_save
 from .csv_logger import ResumableCSVLogger
 from .divergence import DivergenceGuard, TrainingDiverged
+from .file_integrity import CorruptFileError
 from .resume import ResumeState
 
-__all__ = ["AtomicCheckpointIO", "DivergenceGuard", "ResumableCSVLogger", "ResumeState", "TrainingDiverged",
-           "UnsafeCheckpointError", "atomic_save"]
+__all__ = ["AtomicCheckpointIO", "CorruptFileError", "DivergenceGuard", "ResumableCSVLogger", "ResumeState",
+           "TrainingDiverged", "UnsafeCheckpointError", "atomic_save"]

@@ -9,7 +9,10 @@ complete file or the new complete file, never a truncated one; the temporary fil
 (Lightning's ``TorchCheckpointIO`` stages the file in the system temp directory and moves it, which becomes a copy
 onto the target, not a rename, when that directory is on another filesystem.)
 
-Loading: always ``torch.load(weights_only=True)``: tensors, containers and plain Python values.  A file whose pickle
+Loading: first ``file_integrity.check_archive``: every part of the file is read back against the CRC-32 that
+``torch.save`` stored with it, so a truncated checkpoint or one with corrupted tensor bytes (which ``torch.load``
+would load, and which would compute NaN) is refused with ``CorruptFileError`` naming the file.  Then always
+``torch.load(weights_only=True)``: tensors, containers and plain Python values.  A file whose pickle
 names any other global (e.g. a ``__reduce__`` calling ``os.system``) is refused with ``UnsafeCheckpointError``
 before any of it runs.  Checkpoints written by upsamplelab need no allow-list: the modules do not call
 ``save_hyperparameters`` (so no DictConfig or partials are pickled), optimiser, loop and callback states are plain,
@@ -25,6 +28,7 @@ import torch
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
 from ..atomic import atomic_save
+from .file_integrity import check_archive
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -32,7 +36,8 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
-    """Lightning checkpoint I/O: ``atomic_save`` on save, ``weights_only=True`` on load (local paths)."""
+    """Lightning checkpoint I/O: ``atomic_save`` on save; on load, the checksums checked, then
+    ``weights_only=True`` (local paths)."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path,
                         storage_options: Optional[Any] = None) -> None:
@@ -45,6 +50,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         if weights_only is False:
             raise ValueError(f"{type(self).__name__} loads checkpoints with weights_only=True only (got "
                              f"weights_only=False for {path}): pass weights_only=True or leave it unset")
+        check_archive(path, "checkpoint")
         try:
             return super().load_checkpoint(path, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
