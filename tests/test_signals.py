@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -131,6 +132,16 @@ def test_a_second_signal_while_stopping_is_ignored(make_cfg, tmp_path):
         train(cfg)
     assert stopped.value.exit_status == 130
     assert last_checkpoint(tmp_path)["global_step"] == 3
+
+
+def test_a_run_outside_the_main_thread_trains_without_handlers(make_cfg):
+    """Only the main thread may set signal handlers: a run in another thread leaves them alone and trains."""
+    results, handler = [], signal.getsignal(signal.SIGTERM)
+    worker = threading.Thread(target=lambda: results.append(train(make_cfg(*AE, *SHORT, "trainer.max_epochs=1"))))
+    worker.start()
+    worker.join()
+    assert len(results) == 1 and results[0]["val/loss"] > 0
+    assert signal.getsignal(signal.SIGTERM) is handler
 
 
 def stop_time(proc, signum: int) -> float:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from contextlib import contextmanager
 from types import FrameType
 from typing import Iterator, Optional
@@ -67,8 +68,11 @@ class StopOnSignal(pl.Callback):
 
     @contextmanager
     def handling_signals(self) -> Iterator["StopOnSignal"]:
-        """Handle SIGTERM and SIGINT in this block (the main thread's handlers), then restore the previous ones."""
-        previous = {signum: signal.signal(signum, self._handle) for signum in SIGNALS}
+        """Handle SIGTERM and SIGINT in this block, then restore the previous handlers.  Only the main thread can
+        set handlers (and only it receives signals): elsewhere, e.g. a run in a launcher's worker thread, this
+        does nothing."""
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = {signum: signal.signal(signum, self._handle) for signum in SIGNALS} if main_thread else {}
         try:
             yield self
         finally:
