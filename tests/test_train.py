@@ -167,5 +167,5 @@ def test_last_checkpoint_is_written_every_epoch_even_without_validation(make_cfg
                    "trainer.check_val_every_n_epoch=3", "trainer.limit_train_batches=2", "test=false")
     train(cfg)
     last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=False)
-    assert last["epoch"] == 2 and last["global_step"] == 4                    # after the second epoch
+    assert last["epoch"] == 1 and last["global_step"] == 4                    # the end of the second epoch
     assert not list((tmp_path / "checkpoints").glob("best-*.ckpt"))           # nothing validated, no best

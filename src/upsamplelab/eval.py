@@ -49,8 +49,9 @@ def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str])
 
 
 def check_overrides(overrides: list[str]) -> None:
-    """The run decides data, model, upsampler and seed: a group or seed override would be silently replaced, so it
-    is refused; ``data.*`` / ``model.*`` keys are applied."""
+    """When the checkpoint's run config is found, the run decides data, model, upsampler and seed: a group or seed
+    override would be silently replaced, so it is refused; ``data.*`` / ``model.*`` keys are applied.  (A checkpoint
+    without its run directory takes them all from the command line.)"""
     for override in overrides:
         key = override.lstrip("+~").split("=", 1)[0]
         if key in RUN_KEYS:
@@ -59,13 +60,13 @@ def check_overrides(overrides: list[str]) -> None:
 
 
 def evaluate(cfg: DictConfig, overrides: list[str] = ()) -> dict[str, Any]:
-    check_overrides(list(overrides))
     if cfg.ckpt_path == "last":
         raise ValueError("ckpt_path=last names a training run's own checkpoint; give the path of a .ckpt file")
     check_ckpt_path(cfg.ckpt_path)
     ckpt_path = Path(cfg.ckpt_path)
     run_cfg = run_config_of(ckpt_path)
     if run_cfg is not None:
+        check_overrides(list(overrides))
         cfg = adopt_run_config(cfg, run_cfg, list(overrides))
     datamodule, model = instantiate_task(cfg)
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")), callbacks=[])

@@ -69,9 +69,10 @@ TEST_CHECKPOINTS = ("best", "last")
 def test_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> Optional[str]:
     """The checkpoint ``test_ckpt`` names: the best by the monitored metric or the last (None: the weights in
     memory, when the run saved none)."""
-    callback = trainer.checkpoint_callback
-    path = (callback.best_model_path if cfg.test_ckpt == "best" else callback.last_model_path) if callback else ""
-    return path or None
+    if cfg.test_ckpt == "last":
+        last = last_checkpoint(trainer.default_root_dir)
+        return str(last) if last.exists() else None
+    return (trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else "") or None
 
 
 def build(cfg: DictConfig, stop: StopOnSignal) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer,
