@@ -1,10 +1,9 @@
-"""Training through the Hydra configs: every task runs, learns, checkpoints, evaluates and runs under DDP."""
+"""Training through the Hydra configs: every task runs, learns, checkpoints and evaluates (under DDP: test_ddp.py)."""
 from __future__ import annotations
 
 
 import pytest
 import torch
-from omegaconf import open_dict
 
 from conftest import column, read_metrics
 from upsamplelab.eval import evaluate
@@ -74,18 +73,6 @@ def test_eval_reproduces_validation_metric(make_cfg, tmp_path):
     metrics = evaluate(eval_cfg)
     assert metrics["val/psnr"] == pytest.approx(val_psnr, rel=1e-5)
     assert "test/psnr" in metrics
-
-
-def test_ddp_spawn_two_cpu_processes(make_cfg, tmp_path):
-    cfg = make_cfg(*TASKS["autoencoder"], "upsampler=convT_k4", "trainer=ddp", "trainer.strategy=ddp_spawn",
-                   "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_epochs=1",
-                   "trainer.limit_train_batches=4", "trainer.limit_val_batches=2", "test=false")
-    with open_dict(cfg):
-        cfg.trainer.sync_batchnorm = False
-    train(cfg)
-    assert (tmp_path / "checkpoints" / "last.ckpt").exists()
-    steps = column(read_metrics(tmp_path), "step")
-    assert max(steps) >= 3
 
 
 @pytest.mark.parametrize("overrides,message", [

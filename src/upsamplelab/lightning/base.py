@@ -7,14 +7,18 @@ from typing import Callable, Optional
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from ..nn.base import Upsampler
+from .data_parallel import gathered
 from .grids import save_grid
 from .performance import ChannelsLast, check_settings, compile_networks, resolve_channels_last, upsampler_families
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
+SYNC_BATCHNORM_OFF = ("trainer.sync_batchnorm=true is for GPUs (PyTorch's SyncBatchNorm has no CPU implementation): "
+                      "off on the CPU, each process normalises its own batch")
 
 
 def upsampling_periods(module: nn.Module) -> tuple[int, ...]:
@@ -54,6 +58,11 @@ class UpsampleLabModule(pl.LightningModule):
 
     def setup(self, stage: str) -> None:
         device_type = self.trainer.strategy.root_device.type
+        if device_type == "cpu" and getattr(self.trainer.strategy, "_layer_sync", None) is not None:
+            # Lightning applies trainer.sync_batchnorm when it wraps the module in DDP, after this hook; PyTorch's
+            # SyncBatchNorm refuses CPU modules there ("SyncBatchNorm layers only work with GPU modules")
+            self.trainer.strategy._layer_sync = None
+            rank_zero_info(SYNC_BATCHNORM_OFF)
         self.uses_channels_last = resolve_channels_last(self.channels_last, device_type, upsampler_families(self))
         if self.uses_channels_last:
             self.to(memory_format=torch.channels_last)
@@ -71,10 +80,11 @@ class UpsampleLabModule(pl.LightningModule):
 
         Lightning's ``self.log`` costs host time per value (measured in BENCHMARKS.md); ``values`` is only called
         on logging steps, so metrics computed for display alone cost nothing in between.  The divergence guard
-        reads the losses that ``training_step`` returns instead.
+        reads the losses that ``training_step`` returns instead.  Under DDP each value is averaged over the
+        processes (batch means of equal batches: the global batch's mean).
         """
         if self.trainer._logger_connector.should_update_logs:
-            self.log_dict({f"train/{k}": v for k, v in values().items()}, prog_bar=True)
+            self.log_dict({f"train/{k}": v for k, v in values().items()}, prog_bar=True, sync_dist=True)
 
     @property
     def run_dir(self) -> Path:
@@ -89,16 +99,21 @@ class UpsampleLabModule(pl.LightningModule):
         save_grid(rows, path)
         return path
 
-    def log_artifact_metrics(self, images: Tensor, reference: Tensor, stage: str) -> None:
-        """``<stage>/<name>`` for every artifact metric of ``metrics.registry`` (stride-band and stride-peak
-        excess, phase energy, spectral distance) of ``images`` against ``reference``, at the periods of the
-        module's upsamplers (``upsampling_periods`` of ``upsampling_network``) that divide the image size and are at
-        most half of it."""
+    def artifact_metrics(self, images: Tensor, reference: Tensor) -> dict[str, float]:
+        """Every artifact metric of ``metrics.registry`` (stride-band and stride-peak excess, phase energy, spectral
+        distance) of ``images`` against ``reference``, at the periods of the module's upsamplers
+        (``upsampling_periods`` of ``upsampling_network``) that divide the image size and are at most half of it."""
         images, reference = images.detach().float(), reference.detach().float()
         periods = tuple(p for p in upsampling_periods(self.upsampling_network())
                         if all(size % p == 0 and size >= 2 * p for size in images.shape[-2:])) or (2,)
-        self.log_dict({f"{stage}/{name}": float(METRICS[name].artifact(images, reference, periods))
-                       for name in ARTIFACT_METRICS}, batch_size=images.shape[0])
+        return {name: float(METRICS[name].artifact(images, reference, periods)) for name in ARTIFACT_METRICS}
+
+    def log_artifact_metrics(self, images: Tensor, reference: Tensor, stage: str) -> None:
+        """``<stage>/<name>`` for every ``artifact_metrics`` of a batch; under DDP of the batch gathered from every
+        process (set-level metrics: the single process's batch, not a mean over its parts)."""
+        images, reference = gathered(images.detach()), gathered(reference.detach())
+        self.log_dict({f"{stage}/{name}": value for name, value in self.artifact_metrics(images, reference).items()},
+                      batch_size=images.shape[0], sync_dist=True)
 
     def upsampling_network(self) -> nn.Module:
         """The network whose upsamplers make the images the artifact metrics score: the whole module, unless a

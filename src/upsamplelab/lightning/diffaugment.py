@@ -10,7 +10,8 @@ three transformations of the paper's section 3 (images in [-1, 1], each image it
 - ``cutout``: a square of half the image size, centred at a random pixel (cut off at the borders), set to zero.
 
 Random parameters come from torch's global generator on the images' device: seeded by ``seed`` and restored with
-a checkpoint, so a resumed run draws the same augmentations.
+a checkpoint, so a resumed run draws the same augmentations.  Under DDP each process draws those of the global batch
+and keeps its images' share (``data_parallel.process_share``).
 """
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .data_parallel import process_share
+
 TRANSLATION_RATIO, CUTOUT_RATIO = 1 / 8, 1 / 2
 
 
 def _uniform(x: Tensor, low: float, high: float) -> Tensor:
     """One value per image of ``x``, U[low, high), shaped to broadcast over (C, H, W)."""
-    return torch.rand(x.shape[0], 1, 1, 1, device=x.device, dtype=x.dtype) * (high - low) + low
+    values = process_share(lambda n: torch.rand(n, 1, 1, 1, device=x.device, dtype=x.dtype), x.shape[0])
+    return values * (high - low) + low
 
 
 def color(x: Tensor) -> Tensor:
@@ -46,7 +50,7 @@ def _pixel_grid(x: Tensor) -> tuple[Tensor, Tensor]:
 
 def _offsets(x: Tensor, low: int, high: int) -> Tensor:
     """One integer per image in [low, high], shaped (N, 1, 1)."""
-    return torch.randint(low, high + 1, (x.shape[0], 1, 1), device=x.device)
+    return process_share(lambda n: torch.randint(low, high + 1, (n, 1, 1), device=x.device), x.shape[0])
 
 
 def translation(x: Tensor) -> Tensor:

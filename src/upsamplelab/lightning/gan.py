@@ -17,12 +17,20 @@ and, with a ``sample_quality``, FID and KID, by which the best checkpoint is cho
 late in training (StudioGAN reports the best FID seen).  Every image evaluated (validation, test, grids, FID, the
 final evaluation, ``upsamplelab.eval``) comes from the EMA generator when there is one, its BatchNorm statistics
 recomputed first; ``fidelity.jsonl`` and ``final.json`` then say ``"generator": "ema"``.
+
+Under DDP (``trainer=ddp``; ``data_parallel``): each network's step averages its own gradients over the processes
+(DDP's reducer, which waits for every parameter's gradient in each backward pass, is left out of the GAN's), the
+BatchNorm statistics are averaged after each step, and every process's latents, augmentations and penalty points are
+its share of those of the global batch, so two processes with batches of b train as one with batches of 2 b (up to
+BatchNorm, which normalises each process's batch unless ``trainer.sync_batchnorm``).  FID/KID and the final
+evaluation are computed once, on rank 0, and their results broadcast so that every process logs and monitors the
+same values; the EMA copy follows the same weights on every process and is recalibrated from the same seed.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from pytorch_lightning.utilities import rank_zero_info
@@ -32,6 +40,7 @@ from ..atomic import atomic_write_text
 from ..checks import check_int
 from ..metrics.registry import FIDELITY_METRICS
 from .base import OptimizerFactory, UpsampleLabModule
+from .data_parallel import average_batchnorm_statistics, average_gradients, ddp_sync_blocked, process_share
 from .diffaugment import DiffAugment
 from .ema import GeneratorEMA
 from .gan_losses import gan_loss
@@ -112,22 +121,29 @@ class GANModule(UpsampleLabModule):
         logits = self.discriminator(self.augment(fake))
         return self.loss.generator(logits), logits
 
+    def step(self, optimizer, loss: Tensor, network: nn.Module) -> None:
+        """One step of ``optimizer`` on ``loss``; under DDP with ``network``'s gradients (only its own) averaged over
+        the processes first."""
+        optimizer.zero_grad(set_to_none=True)
+        with ddp_sync_blocked(self.trainer.strategy):
+            self.manual_backward(loss)
+        average_gradients(network.parameters())
+        optimizer.step()
+
     def training_step(self, batch, batch_idx: int) -> dict[str, Tensor]:
         real = batch[0]
         opt_g, opt_d = self.optimizers()
-        z = self.generator.sample_noise(real.shape[0], device=real.device)
+        z = process_share(lambda n: self.generator.sample_noise(n, device=real.device), real.shape[0])
         d_loss, fake, d_real = self._losses(real, z)
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
+        self.step(opt_d, d_loss, self.discriminator)
         if (batch_idx + 1) % self.d_steps_per_g_step:                   # a discriminator step only
+            average_batchnorm_statistics(self)
             self.log_train(lambda: {"d_loss": d_loss, "d_real": self.loss.score(d_real).mean()})
             return {"d_loss": d_loss.detach()}
 
         g_loss, d_on_fake = self.generator_loss(fake)
-        opt_g.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        opt_g.step()
+        self.step(opt_g, g_loss, self.generator)
+        average_batchnorm_statistics(self)
         if self.ema is not None:
             self.ema.update(self.generator)
         self.log_train(lambda: {"d_loss": d_loss, "g_loss": g_loss, "d_real": self.loss.score(d_real).mean(),
@@ -150,11 +166,11 @@ class GANModule(UpsampleLabModule):
         artifact metrics of the first batch's fakes."""
         real = batch[0]
         g = torch.Generator().manual_seed(self.noise_seed + 1 + batch_idx)
-        z = self.generator.sample_noise(real.shape[0], g).to(real.device)
+        z = process_share(lambda n: self.generator.sample_noise(n, g), real.shape[0]).to(real.device)
         fake = self.evaluated_generator(z)
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
         self.log_dict({f"{stage}/d_loss": self.loss.discriminator(d_real, d_fake),
-                       f"{stage}/g_loss": self.loss.generator(d_fake)}, batch_size=real.shape[0])
+                       f"{stage}/g_loss": self.loss.generator(d_fake)}, batch_size=real.shape[0], sync_dist=True)
         if batch_idx == 0:
             self.log_artifact_metrics(fake, real, stage)
 
@@ -194,22 +210,34 @@ class GANModule(UpsampleLabModule):
         if self.sample_quality is not None and self.sample_quality.final_samples:
             self.final_evaluation()
 
+    def on_rank_zero(self, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``compute()`` on rank 0 only, its result broadcast to every process (FID is computed once, and every
+        process logs, and monitors, the same value)."""
+        return self.trainer.strategy.broadcast(compute() if self.trainer.is_global_zero else None, src=0)
+
     def final_evaluation(self) -> None:
         """FID, KID and FID∞ of ``metrics.final_samples`` generated images, and the artifact metrics of the same
         images against as many real ones, logged as final/<name>; the whole result to ``final.json``."""
         quality, datamodule = self.quality(), self.trainer.datamodule
-        fake = self.sample(quality.final_samples)
-        result = quality.compute(lambda n: fake, datamodule, self.device, final=True)
-        self.log_dict({f"final/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
-        self.log_artifact_metrics(fake, datamodule.real_images(quality.real_split, len(fake)).to(fake.device), "final")
+
+        def evaluate() -> dict[str, Any]:
+            fake = self.sample(quality.final_samples)
+            real = datamodule.real_images(quality.real_split, len(fake)).to(fake.device)
+            result = quality.compute(lambda n: fake, datamodule, self.device, final=True)
+            return {"result": result, "artifacts": self.artifact_metrics(fake, real)}
+
+        evaluated = self.on_rank_zero(evaluate)
+        result = evaluated["result"]
+        self.log_dict({f"final/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS}
+                      | {f"final/{k}": v for k, v in evaluated["artifacts"].items()}, sync_dist=True)
         if self.trainer.is_global_zero:
             record = {"epoch": self.current_epoch, "step": self.global_step} | result | self.generator_record()
             atomic_write_text(self.run_dir / FINAL_RECORD, json.dumps(record, indent=2) + "\n")
 
     def log_sample_quality(self) -> None:
         """FID/KID (IS) as val/fid, val/kid_mean, ...; the full result, extractor included, to fidelity.jsonl."""
-        result = self.quality().compute(self.sample, self.trainer.datamodule, self.device)
-        self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS})
+        result = self.on_rank_zero(lambda: self.quality().compute(self.sample, self.trainer.datamodule, self.device))
+        self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS}, sync_dist=True)
         if self.trainer.is_global_zero:
             SampleQuality.record(result | self.generator_record(), self.run_dir / "fidelity.jsonl",
                                  epoch=self.current_epoch, step=self.global_step)

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .data_parallel import process_share
+
 
 class GANLoss:
     """What D and G minimise; ``score`` is what ``train/d_real`` and ``train/d_fake`` log of D's outputs."""
@@ -109,7 +111,8 @@ class WassersteinGP(GANLoss):
         L_D = E[D(G(z))] − E[D(x)] + λ E[(‖∇_x̂ D(x̂)‖₂ − 1)²],   x̂ = ε x + (1 − ε) G(z),  ε ~ U[0, 1] per image
         L_G = −E[D(G(z))]
 
-    λ is ``model.gp_weight`` (10 in the paper).  ε is drawn from torch's global generator (seeded, checkpointed).
+    λ is ``model.gp_weight`` (10 in the paper).  ε is drawn from torch's global generator (seeded, checkpointed;
+    under DDP each process's share of the global batch's: ``data_parallel.process_share``).
     The paper's critic has no batch normalisation (it would make each image's gradient depend on the batch); the
     DCGAN discriminator here has it unless ``model.discriminator.spectral_norm=true`` removes it.
     """
@@ -121,7 +124,7 @@ class WassersteinGP(GANLoss):
         return -d_fake.mean()
 
     def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, weight: float) -> Tensor:
-        eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype)
+        eps = process_share(lambda n: torch.rand(n, 1, 1, 1, device=real.device, dtype=real.dtype), real.shape[0])
         mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
         (grad,) = torch.autograd.grad(discriminator(mixed).sum(), mixed, create_graph=True)
         return weight * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()

@@ -46,7 +46,7 @@ class ReconstructionModule(UpsampleLabModule):
     def _evaluate(self, batch, metrics: MetricCollection, stage: str) -> Tensor:
         x = batch[0]
         recon = self(x)
-        self.log(f"{stage}/loss", self.loss_fn(recon, x), batch_size=x.shape[0])
+        self.log(f"{stage}/loss", self.loss_fn(recon, x), batch_size=x.shape[0], sync_dist=True)
         metrics.update(recon.clamp(-1, 1), x)
         self.log_dict(metrics, batch_size=x.shape[0])
         return recon

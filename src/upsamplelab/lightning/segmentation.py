@@ -72,7 +72,7 @@ class SegmentationModule(UpsampleLabModule):
     def _evaluate(self, batch, metrics: MetricCollection, stage: str) -> Tensor:
         x, y = batch
         logits = self(x)
-        self.log(f"{stage}/loss", self.loss(logits, y), batch_size=x.shape[0])
+        self.log(f"{stage}/loss", self.loss(logits, y), batch_size=x.shape[0], sync_dist=True)
         metrics.update(logits.argmax(dim=1), y)
         self.log_dict(metrics, batch_size=x.shape[0])
         return logits
