@@ -8,6 +8,7 @@ the only differences left are float summation orders.  The shipped BatchNorm GAN
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,14 @@ import torch
 from lightning_fabric.utilities.seed import reset_seed
 from omegaconf import open_dict
 from torch import nn
+from torch.multiprocessing import ProcessRaisedException
 
 from conftest import TinyFeatures, column, read_metrics
 from test_train import TASKS
+from upsamplelab.bad_input import check_data_parallel, explain
 from upsamplelab.lightning.base import SYNC_BATCHNORM_OFF
 from upsamplelab.train import train
 
-pytestmark = pytest.mark.slow
 DDP = ["trainer=ddp", "trainer.strategy=ddp_spawn", "trainer.accelerator=cpu", "trainer.devices=2"]
 SHORT = ["trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=1",
          "trainer.log_every_n_steps=1", "test=false"]
@@ -128,6 +130,7 @@ def assert_ranks_identical(run_dir: Path, steps: int) -> None:
         assert not different, f"{when}: {different}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", list(TASKS))
 def test_two_processes_train_like_one_with_the_global_batch(run, task):
     overrides = [*TASKS[task], f"upsampler={UPSAMPLER[task]}", *SMALL_DATA.get(task, []), *SHORT,
@@ -148,14 +151,59 @@ def test_two_processes_train_like_one_with_the_global_batch(run, task):
             assert ddp_state[key].float() == pytest.approx(value.float(), rel=1e-3, abs=1e-5), key
 
 
+@pytest.mark.slow
 def test_batchnorm_gan_trains_as_configured(run, capfd):
-    """The shipped DCGAN (BatchNorm, trainer=ddp's sync_batchnorm=true) on 2 CPU processes: SyncBatchNorm is turned
-    off with a notice, the BatchNorm statistics (averaged after each step) and the EMA copy stay identical on both
-    processes, FID is computed once."""
-    ddp = run("ddp", *TASKS["gan"], "upsampler=convT_k4", *SHORT, *DDP, "model.ema=0.9",
-              f"data.batch_size={PER_PROCESS_BATCH}")
+    """The shipped DCGAN (BatchNorm, trainer=ddp's sync_batchnorm=true) on 2 CPU processes, then tested with the
+    final evaluation: SyncBatchNorm is turned off with a notice, the BatchNorm statistics (averaged after each step)
+    and the EMA copy stay identical on both processes, FID is computed once, on rank 0."""
+    ddp = run("ddp", *TASKS["gan"], "upsampler=convT_k4", *SHORT, *DDP, "model.ema=0.9", "test=true",
+              "metrics.final_samples=16", f"data.batch_size={PER_PROCESS_BATCH}")
     assert SYNC_BATCHNORM_OFF in "".join(capfd.readouterr())
     assert_ranks_identical(ddp, steps=3)
     assert any(k.startswith("ema.") for k in last_state(ddp))
-    assert len(column(read_metrics(ddp), "val/fid")) == 1
+    rows = read_metrics(ddp)
+    assert len(column(rows, "val/fid")) == 1
     assert [rank_record(ddp, r)["fid_evaluations"] for r in (0, 1)] == [1, 0]
+    final = json.loads((ddp / "final.json").read_text())
+    assert final["num_fake"] == 16 and final["generator"] == "ema"
+    assert column(rows, "final/fid") == pytest.approx([final["fid"]])
+
+
+@pytest.mark.slow
+def test_processes_without_a_full_batch_fail_in_one_line(make_cfg, tmp_path):
+    """100 training samples on 2 processes: 50 each, less than a batch of 64, so no process would train; Lightning
+    would end the run "completed" without a step.  Refused in setup; the spawned process's error reads as one line."""
+    cfg = make_cfg(*TASKS["autoencoder"], *DDP, "data.limit_train=100", "data.batch_size=64")
+    with pytest.raises(ProcessRaisedException) as raised:
+        train(cfg)
+    assert explain(raised.value) == ("ValueError: data.batch_size=64 is larger than each process's share of the 100 "
+                                     "training samples (50 for each of 2 processes, trainer.devices x "
+                                     "trainer.num_nodes): lower data.batch_size or trainer.devices")
+    assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("world_size,batch_size,samples,fails", [
+    (1, 64, 64, False), (2, 32, 64, False), (2, 33, 64, True), (3, 32, 95, True), (3, 32, 96, False),
+])
+def test_check_data_parallel(world_size, batch_size, samples, fails):
+    """A full batch for every process: batch_size <= samples // world_size."""
+    if fails:
+        with pytest.raises(ValueError, match=rf"data.batch_size={batch_size} is larger than each process's share"):
+            check_data_parallel(world_size, batch_size, samples)
+    else:
+        check_data_parallel(world_size, batch_size, samples)
+
+
+@pytest.mark.parametrize("last_line,expected", [
+    ("ValueError: data.batch_size=64 is too large", "ValueError: data.batch_size=64 is too large"),
+    ("upsamplelab.reliability.file_integrity.CorruptFileError: last.ckpt is damaged",
+     "CorruptFileError: last.ckpt is damaged"),
+    ("RuntimeError: CUDA out of memory", None),
+])
+def test_explain_reads_the_error_a_spawned_process_raised(last_line, expected):
+    """torch.multiprocessing hands the parent a spawned process's traceback as text; a bad-input error in it is
+    explained in one line, anything else keeps its traceback (None)."""
+    trace = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in setup\n    raise Error()\n"
+             f"{last_line}\n")
+    err = ProcessRaisedException(f"\n\n-- Process 1 terminated with the following error:\n{trace}", 1, 1234)
+    assert explain(err) == expected

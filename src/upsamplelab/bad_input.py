@@ -3,8 +3,9 @@
 The entry points check what they can before any data is loaded or trained on (``check_ckpt_path`` here; the
 networks and data modules check their own arguments when built, the LightningModules check that model and data
 fit; the data is then loaded before training, so an absent dataset stops the run there).  ``explain`` turns such an
-error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised.  Set
-``HYDRA_FULL_ERROR=1`` to get the traceback instead.
+error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised, and an
+error a ``ddp_spawn`` process raised is read from the traceback it sent.  Set ``HYDRA_FULL_ERROR=1`` to get the
+traceback instead.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Optional
 
 from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
+from torch.multiprocessing import ProcessRaisedException
 
 from .data import DatasetUnavailableError
 from .reliability import CorruptFileError, UnsafeCheckpointError
@@ -48,11 +50,35 @@ def check_precision(precision: str, device_type: str) -> None:
                          f"[32, bf16-mixed] (bf16 is its alias; or trainer=gpu on a machine with a GPU)")
 
 
+def check_data_parallel(world_size: int, batch_size: int, train_samples: int) -> None:
+    """Each of the ``world_size`` processes of a data-parallel run (trainer.devices x trainer.num_nodes) trains on
+    its 1/W share of the training samples (``data.InMemoryBatches``; Lightning's DistributedSampler for streamed
+    data) in full batches of data.batch_size: a share smaller than a batch gives no training step at all, and
+    Lightning would end the run "completed" without one.  Refused naming the keys."""
+    share = train_samples // world_size
+    if world_size > 1 and share < batch_size:
+        raise ValueError(f"data.batch_size={batch_size} is larger than each process's share of the {train_samples} "
+                         f"training samples ({share} for each of {world_size} processes, trainer.devices x "
+                         f"trainer.num_nodes): lower data.batch_size or trainer.devices")
+
+
 def root_cause(err: BaseException) -> BaseException:
-    """The error a Hydra-instantiated constructor raised, else ``err``."""
+    """The error a Hydra-instantiated constructor raised, or a bad-input error a process started by ``ddp_spawn``
+    raised (``spawned_cause``), else ``err``."""
     while isinstance(err, InstantiationException) and err.__cause__ is not None:
         err = err.__cause__
-    return err
+    return spawned_cause(err) or err
+
+
+def spawned_cause(err: BaseException) -> Optional[BaseException]:
+    """The bad-input error (one of ``BAD_INPUT``) a ``ddp_spawn`` process raised, rebuilt from the traceback text
+    that ``torch.multiprocessing`` hands to the parent (``ProcessRaisedException``: its last line, "ValueError: ...");
+    None for any other error."""
+    if not isinstance(err, ProcessRaisedException):
+        return None
+    last = ([m for m in re.finditer(r"^(?:[\w.]+\.)?(\w+): ", str(err), re.M)] or [None])[-1]
+    kind = next((k for k in BAD_INPUT if last is not None and k.__name__ == last.group(1)), None)
+    return kind(str(err)[last.end():].strip()) if kind is not None else None
 
 
 def config_node(err: BaseException) -> Optional[str]:

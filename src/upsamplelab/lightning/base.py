@@ -10,6 +10,7 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
+from ..bad_input import check_data_parallel
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from ..nn.base import Upsampler
 from .data_parallel import gathered
@@ -42,6 +43,11 @@ class UpsampleLabModule(pl.LightningModule):
 
     ``channels_last`` (true, false, "auto") and ``compile``: see ``performance``.  The memory format is resolved when
     the Trainer sets the module up (``uses_channels_last``); the networks and every 4-d batch tensor are converted.
+    Data parallelism (``trainer=ddp``; ``data_parallel``): at setup, in every process and before Lightning wraps the
+    module in DDP, a run whose processes would get no full training batch is refused (``check_data_parallel``) and
+    ``trainer.sync_batchnorm`` is turned off on the CPU, with a notice (PyTorch's SyncBatchNorm needs GPUs);
+    evaluation losses and training logs are averaged over the processes, artifact metrics computed on the gathered
+    batch, so the logged values are those of a single process with the global batch.
     """
 
     monitor: str
@@ -57,6 +63,9 @@ class UpsampleLabModule(pl.LightningModule):
         self.compile_networks, self.uses_channels_last = compile, False
 
     def setup(self, stage: str) -> None:
+        datamodule = self.trainer.datamodule
+        if stage == "fit" and datamodule is not None:
+            check_data_parallel(self.trainer.world_size, datamodule.batch_size, datamodule.split_size("train"))
         device_type = self.trainer.strategy.root_device.type
         if device_type == "cpu" and getattr(self.trainer.strategy, "_layer_sync", None) is not None:
             # Lightning applies trainer.sync_batchnorm when it wraps the module in DDP, after this hook; PyTorch's
