@@ -169,6 +169,39 @@ def test_batchnorm_gan_trains_as_configured(run, capfd):
     assert column(rows, "final/fid") == pytest.approx([final["fid"]])
 
 
+class Batches(pl.Callback):
+    """The per-image sums of every training batch, appended to ``<path>.<rank>`` (one JSON list per batch)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        with open(f"{self.path}.{trainer.global_rank}", "a") as f:
+            f.write(json.dumps(batch[0].flatten(1).sum(1).tolist()) + "\n")
+
+
+@pytest.mark.slow
+def test_streamed_data_is_split_between_the_processes(make_cfg, tmp_path):
+    """A streamed data module (a DataLoader over image files) gets Lightning's DistributedSampler under trainer=ddp:
+    the two processes train on different images (with use_distributed_sampler=false both took the same batches)."""
+    from PIL import Image
+    images = tmp_path / "images"
+    images.mkdir()
+    pixels = torch.Generator().manual_seed(0)
+    for i in range(48):
+        array = torch.randint(0, 256, (16, 16, 3), dtype=torch.uint8, generator=pixels).numpy()
+        Image.fromarray(array).save(images / f"{i:03d}.png")
+    cfg = make_cfg("model=autoencoder", "model.net.widths=[8,16]", "data=image_folder", f"data.root={images}",
+                   "data.image_size=16", "data.val_size=8", "data.batch_size=4", "data.num_workers=0", *DDP, *SHORT)
+    with open_dict(cfg):
+        cfg.callbacks.batches = {"_target_": f"{__name__}.Batches", "path": str(tmp_path / "batches")}
+    train(cfg)
+    seen = [[json.loads(line) for line in (tmp_path / f"batches.{rank}").read_text().splitlines()] for rank in (0, 1)]
+    assert len(seen[0]) == len(seen[1]) == 3
+    images_of = [{round(v, 3) for batch in batches for v in batch} for batches in seen]
+    assert len(images_of[0]) == len(images_of[1]) == 12 and not images_of[0] & images_of[1]
+
+
 @pytest.mark.slow
 def test_processes_without_a_full_batch_fail_in_one_line(make_cfg, tmp_path):
     """100 training samples on 2 processes: 50 each, less than a batch of 64, so no process would train; Lightning
