@@ -12,17 +12,20 @@ the gradient of the global batch's mean loss, (1/W) sum_r g_r, on every process,
   off for its backward passes (``ddp_sync_blocked``, Lightning's ``block_backward_sync``) and averages the
   gradients of the network about to step, in one all-reduce: each network's step reduces its own gradients only.
 - **BatchNorm running statistics** (``average_batchnorm_statistics``): each process updates them from its own b
-  samples; averaged after each step they stay identical on every process, the running mean that of the global
-  batch (as SyncBatchNorm's would be), the running variance the mean of the processes' variances.  (Normalisation
+  samples, and DDP's broadcast of rank 0's buffers before each forward pass stays off after the first step of a
+  manually optimised module (Lightning redirects its forward); averaged after each step they stay identical on
+  every process, the running mean that of the global batch (as SyncBatchNorm's would be), the running variance the
+  mean of the processes' variances.  (Normalisation
   in training still uses each process's own batch unless SyncBatchNorm is on: ``trainer.sync_batchnorm``, GPUs.)
 - **Per-sample random values** (``process_share``): Lightning seeds every process alike, so each draws the values
   of the whole global batch and keeps its own share (r, r + W, ...): the processes' samples get independent values
-  (not W copies of the same noise), exactly those of a single process training on the global batch, and the
-  generators stay equal on every process (a checkpoint holds rank 0's, which every rank restores).
+  (not W copies of the same noise), exactly those a single process would draw for the global batch from the same
+  generator state, and the generators stay equal on every process (a checkpoint holds rank 0's, which every rank
+  restores).
 - **Set-level metrics** (``gathered``): a metric of a set of images (the artifact metrics) is computed on the
   batch gathered from every process, in the single process's order, not averaged over the processes' parts.
 
-Outside a multi-process run every function here is the identity.
+Outside a multi-process run none of this changes anything.
 """
 from __future__ import annotations
 
