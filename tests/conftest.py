@@ -12,7 +12,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, open_dict
 from torch import nn
 
-from upsamplelab.config import CONFIG_DIR, compose_config
+from upsamplelab.app.config import CONFIG_DIR, compose_config
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PROJECT_ROOT", str(REPO))

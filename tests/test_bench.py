@@ -24,7 +24,7 @@ def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task, precision):
     """Same initial weights, same batches (the same seeded permutation), same loss and optimiser, the same autocast:
     after 5 steps the raw loop's parameters equal those the Trainer produced, so the benchmark compares like with
     like."""
-    from upsamplelab.config import instantiate_task
+    from upsamplelab.app.config import instantiate_task
     cfg = make_cfg(*TASKS[task], "data.batch_size=16", "upsampler=convT_k2")
     datamodule, module = instantiate_task(cfg)
     datamodule.setup("fit")

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from upsamplelab import data
-from upsamplelab.config import CONFIG_DIR
+from upsamplelab.app.config import CONFIG_DIR
 from upsamplelab.data import (CelebADataModule, CIFAR10DataModule, DatasetUnavailableError, DigitsDataModule,
                               FashionMNISTDataModule, FashionSegDataModule, ImageFolderDataModule, InMemoryBatches,
                               MNISTDataModule, NucleiDataModule, OxfordPetsDataModule, ShapesDataModule)

@@ -21,8 +21,9 @@ from torch.multiprocessing import ProcessRaisedException
 
 from conftest import TinyFeatures, column, read_metrics
 from test_train import TASKS
-from upsamplelab.bad_input import check_data_parallel, explain
+from upsamplelab.app.bad_input import explain
 from upsamplelab.lightning.base import SYNC_BATCHNORM_OFF
+from upsamplelab.lightning.data_parallel import check_data_parallel
 from upsamplelab.train import train
 
 DDP = ["trainer=ddp", "trainer.strategy=ddp_spawn", "trainer.accelerator=cpu", "trainer.devices=2"]

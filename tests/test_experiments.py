@@ -9,7 +9,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from upsamplelab.config import CONFIG_DIR
+from upsamplelab.app.config import CONFIG_DIR
 
 ONLINE_DATA = {"cifar10", "celeba", "oxford_pets"}
 

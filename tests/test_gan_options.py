@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from conftest import column, read_metrics
-from upsamplelab.bad_input import explain
+from upsamplelab.app.bad_input import explain
 from upsamplelab.eval import evaluate
 from upsamplelab.lightning.diffaugment import AUGMENTATIONS, DiffAugment, cutout, translation
 from upsamplelab.lightning.ema import RECALIBRATION_BATCH_SIZE, RECALIBRATION_BATCHES, GeneratorEMA

@@ -54,7 +54,7 @@ def test_the_installed_console_script_trains_from_an_empty_directory(installed, 
     assert proc.returncode == 0, proc.stderr[-3000:]
     (run_dir,) = (tmp_path / "outputs" / "train" / "runs").iterdir()
     assert (run_dir / "fidelity.jsonl").is_file() and (run_dir / ".hydra" / "config.yaml").is_file()
-    where = subprocess.run([sys.executable, "-c", "import upsamplelab.config as c; print(c.CONFIG_DIR)"], cwd=tmp_path,
+    where = subprocess.run([sys.executable, "-c", "import upsamplelab.app.config as c; print(c.CONFIG_DIR)"], cwd=tmp_path,
                            env=dict(os.environ, PYTHONPATH=str(installed)), capture_output=True, text=True)
     assert where.stdout.strip() == str(installed / "upsamplelab" / "configs")       # the wheel's copy, not the repo
 

@@ -31,7 +31,7 @@ def test_any_trainer_argument_is_a_plain_override(make_cfg, tmp_path):
 def test_extras_ignore_warnings_hides_python_warnings():
     import warnings
 
-    from upsamplelab.config import silence_library_noise
+    from upsamplelab.app.config import silence_library_noise
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         silence_library_noise(ignore_warnings=False)

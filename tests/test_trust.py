@@ -7,7 +7,7 @@ import pickle
 import pytest
 from omegaconf import OmegaConf
 
-from upsamplelab.bad_input import check_precision
+from upsamplelab.app.bad_input import check_precision
 from upsamplelab.reliability.trusted_targets import UntrustedConfigError, check_targets
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3", "test=false",

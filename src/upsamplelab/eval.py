@@ -17,8 +17,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input
-from .config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
+from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input
+from .app.config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
+from .app.run_dir import run_config, run_dir_of_checkpoint
 from .reliability.trusted_targets import check_targets
 
 RUN_KEYS = ("data", "model", "upsampler", "seed")
@@ -27,7 +28,7 @@ RUN_KEYS = ("data", "model", "upsampler", "seed")
 def run_config_of(ckpt_path: Path) -> DictConfig | None:
     """The ``.hydra/config.yaml`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``, if any; refused
     (``UntrustedConfigError``) when it names a ``_target_`` off the allow-list (``reliability.trusted_targets``)."""
-    path = ckpt_path.resolve().parent.parent / ".hydra" / "config.yaml"
+    path = run_config(run_dir_of_checkpoint(ckpt_path))
     if not path.exists():
         return None
     run_cfg = OmegaConf.load(path)

@@ -7,7 +7,7 @@ Resume: the same command with the same ``hydra.run.dir`` and ``ckpt_path=last`` 
 interrupted run.  A run whose losses diverge stops (``DivergenceGuard``), skips the test, and returns
 ``diverged: 1.0`` among its metrics and NaN as the objective.
 
-Every run ends by writing ``run.json`` (``run_record``): completed, diverged, failed or interrupted, wall time,
+Every run ends by writing ``run.json`` (``app.run_record``): completed, diverged, failed or interrupted, wall time,
 throughput.  In a multirun, a job that raises is recorded as failed and the sweep goes on; relaunching a sweep into the
 same ``hydra.sweep.dir`` skips the jobs that completed and resumes the interrupted ones from their ``last.ckpt``.
 SIGTERM or SIGINT stops a run (or a whole sweep) within seconds (``reliability.interrupt``): ``last.ckpt`` saved,
@@ -29,17 +29,18 @@ from hydra.utils import instantiate
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
+from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
+from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, resolve_ckpt_path,
+                         silence_library_noise)
+from .app.run_dir import RUN_RECORD, last_checkpoint
+from .app.run_record import read_run_record, write_run_record
+from .app.summary import print_outputs, print_summary
+from .app.throughput import Throughput
 from .checks import check_int
-from .bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
-from .config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, last_checkpoint,
-                     resolve_ckpt_path, silence_library_noise)
 from .reliability import TrainingDiverged
 from .reliability.interrupt import RunInterrupted, StopOnSignal
 from .reliability.job_identity import (JobIdentityError, check_identity, check_resume_config, current_identity,
                                        keep_hydra_files, restore_hydra_files)
-from .run_record import read_run_record, write_run_record
-from .summary import print_outputs, print_summary
-from .throughput import Throughput
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +165,14 @@ def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], 
     if cfg.get("ckpt_path") is not None:
         check_resume_config(run_dir, cfg)
     keep_hydra_files(run_dir)
-    write_run_record(run_dir, "running", **run_labels(cfg), wall_time_s=earlier_wall_time(cfg, record))
+    write_run_record(run_dir, "running", **run_labels(cfg, identity), wall_time_s=earlier_wall_time(cfg, record))
     return True
 
 
-def run_labels(cfg: DictConfig) -> dict[str, Any]:
-    """What ``run.json`` says the run is: its identity (``reliability.job_identity``) and the config's ``tags``."""
-    return {"identity": current_identity(), "tags": list(cfg.get("tags") or [])}
+def run_labels(cfg: DictConfig, identity: Optional[list[str]] = None) -> dict[str, Any]:
+    """What ``run.json`` says the run is: its identity (``reliability.job_identity``; computed when not given) and
+    the config's ``tags``."""
+    return {"identity": identity if identity is not None else current_identity(), "tags": list(cfg.get("tags") or [])}
 
 
 def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> float:
@@ -212,7 +214,7 @@ def main(cfg: DictConfig) -> float | None:
         if not multirun:
             exit_on_bad_input(err, cfg)
             raise
-        log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / "run.json",
+        log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / RUN_RECORD,
                   exc_info=explain(err) is None)
         return math.nan
 

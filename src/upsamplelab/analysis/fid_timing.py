@@ -20,7 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from torch import Tensor, nn
 
-from ..config import CONFIG_DIR
+from ..app.config import CONFIG_DIR
 from ..metrics import fidelity
 
 

@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ..analysis.fid_timing import time_fid
-from ..config import CONFIG_DIR, silence_library_noise
+from ..app.config import CONFIG_DIR, silence_library_noise
 from ..metrics import fidelity
 from ..nn import build_upsampler, list_upsamplers
 from . import model_timings

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from ..config import compose_config, instantiate_task
+from ..app.config import compose_config, instantiate_task
 from ..train import train
 from .device import Device
 from .families import Family

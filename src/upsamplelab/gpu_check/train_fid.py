@@ -29,10 +29,11 @@ import torch
 from hydra.utils import instantiate
 
 from ..analysis.fid_timing import time_fid
-from ..config import compose_config
+from ..app.config import compose_config
+from ..app.run_dir import METRICS_CSV
+from ..app.run_record import read_run_record
 from ..metrics import fidelity
 from ..metrics.inception import resolve_extractor
-from ..run_record import read_run_record
 from ..train import train
 from .stand_in_inception import RandomWeightInceptionV3
 
@@ -67,7 +68,7 @@ def inception(selection: str, dry_run: bool) -> Iterator[str]:
 
 def per_epoch(run_dir: Path) -> list[dict[str, Any]]:
     """val/fid and val/kid_mean of each validation in the run's metrics.csv."""
-    with open(run_dir / "metrics.csv", newline="") as f:
+    with open(run_dir / METRICS_CSV, newline="") as f:
         rows = [r for r in csv.DictReader(f) if r.get("val/fid")]
     return [{"epoch": int(r["epoch"]), "val/fid": float(r["val/fid"]), "val/kid_mean": float(r["val/kid_mean"])}
             for r in rows]

@@ -10,10 +10,9 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
-from ..bad_input import check_data_parallel
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from ..nn.base import Upsampler
-from .data_parallel import gathered
+from .data_parallel import check_data_parallel, gathered
 from .grids import save_grid
 from .performance import ChannelsLast, check_settings, compile_networks, resolve_channels_last, upsampler_families
 

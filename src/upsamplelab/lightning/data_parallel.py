@@ -24,6 +24,8 @@ the gradient of the global batch's mean loss, (1/W) sum_r g_r, on every process,
   restores).
 - **Set-level metrics** (``gathered``): a metric of a set of images (the artifact metrics) is computed on the
   batch gathered from every process, in the single process's order, not averaged over the processes' parts.
+- **Shares that hold a batch** (``check_data_parallel``): a run whose processes would get no full training batch
+  is refused before training, naming the keys.
 
 Outside a multi-process run none of this changes anything.
 """
@@ -36,6 +38,18 @@ from typing import Callable, ContextManager
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
+
+
+def check_data_parallel(world_size: int, batch_size: int, train_samples: int) -> None:
+    """Each of the ``world_size`` processes of a data-parallel run (trainer.devices x trainer.num_nodes) trains on
+    its 1/W share of the training samples (``data.InMemoryBatches``; Lightning's DistributedSampler for streamed
+    data) in full batches of data.batch_size: a share smaller than a batch gives no training step at all, and
+    Lightning would end the run "completed" without one.  Refused naming the keys."""
+    share = train_samples // world_size
+    if world_size > 1 and share < batch_size:
+        raise ValueError(f"data.batch_size={batch_size} is larger than each process's share of the {train_samples} "
+                         f"training samples ({share} for each of {world_size} processes, trainer.devices x "
+                         f"trainer.num_nodes): lower data.batch_size or trainer.devices")
 
 
 def world() -> tuple[int, int]:

@@ -36,16 +36,17 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
-from ..atomic import atomic_write_text
+from ..app.run_dir import FIDELITY_LOG, FINAL_RECORD
 from ..checks import check_int
 from ..metrics.registry import FIDELITY_METRICS
+from ..reliability.atomic import atomic_write_text
 from .base import OptimizerFactory, UpsampleLabModule
 from .data_parallel import average_batchnorm_statistics, average_gradients, ddp_sync_blocked, process_share
 from .diffaugment import DiffAugment
 from .ema import GeneratorEMA
 from .gan_losses import gan_loss
 from .performance import ChannelsLast
-from .sample_quality import FINAL_RECORD, SampleQuality
+from .sample_quality import SampleQuality
 
 
 class GANModule(UpsampleLabModule):
@@ -239,7 +240,7 @@ class GANModule(UpsampleLabModule):
         result = self.on_rank_zero(lambda: self.quality().compute(self.sample, self.trainer.datamodule, self.device))
         self.log_dict({f"val/{k}": float(v) for k, v in result.items() if k in FIDELITY_METRICS}, sync_dist=True)
         if self.trainer.is_global_zero:
-            SampleQuality.record(result | self.generator_record(), self.run_dir / "fidelity.jsonl",
+            SampleQuality.record(result | self.generator_record(), self.run_dir / FIDELITY_LOG,
                                  epoch=self.current_epoch, step=self.global_step)
 
     def generator_record(self) -> dict[str, Any]:

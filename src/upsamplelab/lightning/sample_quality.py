@@ -24,12 +24,11 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..atomic import atomic_write_text
 from ..checks import check_int
 from ..metrics import fidelity
 from ..metrics.fid_infinity import fid_counts
+from ..reliability.atomic import atomic_write_text
 
-FINAL_RECORD = "final.json"
 SMOKE_SAMPLES = 16
 from ..metrics.inception import EXTRACTORS
 

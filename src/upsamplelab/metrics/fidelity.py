@@ -34,7 +34,7 @@ from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics
 from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
-from ..atomic import atomic_save
+from ..reliability.atomic import atomic_save
 from ..reliability.file_integrity import CorruptFileError, check_archive
 from .fid_infinity import fid_infinity
 from .inception import load_extractor

@@ -2,6 +2,7 @@
 
 - ``checkpoint_io``: ``AtomicCheckpointIO`` (Trainer plugin, ``configs/trainer/default.yaml``): checkpoints written
   through a temporary file and ``os.replace``, checked against their checksums and loaded with ``weights_only=True``
+- ``atomic``: files written so that a reader or a crash never sees half of one (temp file, fsync, rename)
 - ``file_integrity``: ``check_archive``: a truncated or corrupted ``torch.save`` file found before it is used
 - ``interrupt``: ``StopOnSignal`` (added by ``upsamplelab.train``): SIGTERM/SIGINT stop a run within seconds,
   resumably

@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import torch
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
-from ..atomic import atomic_save
+from .atomic import atomic_save
 from .file_integrity import check_archive
 
 

@@ -20,7 +20,7 @@ from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
-from ..atomic import atomic_write
+from .atomic import atomic_write
 
 
 class AppendingExperimentWriter(ExperimentWriter):

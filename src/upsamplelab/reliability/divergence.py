@@ -32,9 +32,8 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
+from ..app.run_dir import DIVERGED, last_checkpoint
 from ..checks import check_int
-
-MARKER = "DIVERGED"
 
 
 class TrainingDiverged(RuntimeError):
@@ -55,7 +54,7 @@ class DivergenceGuard(pl.Callback):
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._reset()
         if trainer.is_global_zero:
-            (Path(trainer.default_root_dir) / MARKER).unlink(missing_ok=True)
+            (Path(trainer.default_root_dir) / DIVERGED).unlink(missing_ok=True)
 
     @staticmethod
     def watched(outputs: Any) -> dict[str, Tensor]:
@@ -108,7 +107,7 @@ class DivergenceGuard(pl.Callback):
 
     def _stop(self, trainer: pl.Trainer, reason: str, streak: int) -> None:
         loss, value = next(iter(self._bad.items()), ("parameters", math.nan))
-        path = Path(trainer.default_root_dir) / "checkpoints" / "last.ckpt"
+        path = last_checkpoint(trainer.default_root_dir)
         last = str(path) if path.exists() else ""
         message = (f"training diverged at step {trainer.global_step} (epoch {trainer.current_epoch}, batch "
                    f"{self._batch_idx}): {loss}={value}, {reason}. The last good checkpoint is "
@@ -120,5 +119,5 @@ class DivergenceGuard(pl.Callback):
             marker = {"step": trainer.global_step, "epoch": trainer.current_epoch, "batch": self._batch_idx,
                       "loss": loss, "value": str(value), "non_finite": {k: str(v) for k, v in self._bad.items()},
                       "consecutive_bad_steps": streak, "message": message}
-            (Path(trainer.default_root_dir) / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+            (Path(trainer.default_root_dir) / DIVERGED).write_text(json.dumps(marker, indent=2) + "\n")
         raise TrainingDiverged(message)

@@ -38,7 +38,7 @@ from typing import Iterator, Optional
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from ..config import last_checkpoint
+from ..app.run_dir import last_checkpoint
 
 log = logging.getLogger(__name__)
 

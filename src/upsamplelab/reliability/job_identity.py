@@ -26,7 +26,9 @@ from typing import Any, Iterable, Optional
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
+from ..app.run_dir import CONFIG, HYDRA_DIR, HYDRA_RUNTIME, OVERRIDES
+
+HYDRA_FILES = (CONFIG, HYDRA_RUNTIME, OVERRIDES)
 RECORDED = "recorded"
 MAX_DIR_NAME = 120
 
@@ -97,7 +99,7 @@ def check_identity(run_dir: Path, recorded: Optional[list[str]], identity: Optio
 
 def keep_hydra_files(run_dir: Path) -> None:
     """Copy the job's ``.hydra/*.yaml`` (as Hydra wrote them for this start) to ``.hydra/recorded/``."""
-    source = Path(run_dir) / ".hydra"
+    source = Path(run_dir) / HYDRA_DIR
     target = source / RECORDED
     target.mkdir(parents=True, exist_ok=True)
     for name in HYDRA_FILES:
@@ -107,7 +109,7 @@ def keep_hydra_files(run_dir: Path) -> None:
 
 def restore_hydra_files(run_dir: Path) -> None:
     """Put the recorded ``.hydra/*.yaml`` back over the ones Hydra just rewrote (nothing when none is recorded)."""
-    source = Path(run_dir) / ".hydra" / RECORDED
+    source = Path(run_dir) / HYDRA_DIR / RECORDED
     for name in HYDRA_FILES:
         if (source / name).is_file():
             shutil.copy2(source / name, source.parent / name)
@@ -125,7 +127,7 @@ def _leaves(node: Any, prefix: str) -> dict[str, Any]:
 def check_resume_config(run_dir: Path, cfg: DictConfig) -> None:
     """Refuse (``JobIdentityError`` naming the keys) to resume ``run_dir`` with another seed, data, model or
     upsampler than the run recorded at its first start; nothing to compare when it recorded none."""
-    path = Path(run_dir) / ".hydra" / RECORDED / "config.yaml"
+    path = Path(run_dir) / HYDRA_DIR / RECORDED / CONFIG
     if not path.is_file():
         return
     old, new = OmegaConf.to_container(OmegaConf.load(path)), OmegaConf.to_container(cfg)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..app.run_dir import CONFIG, HYDRA_DIR, run_config
+
 
 class NoJobsError(ValueError):
     """The directory is missing, empty, or holds no Hydra job."""
@@ -20,11 +22,11 @@ def find_job_dirs(sweep_dir: Path) -> list[Path]:
         raise NoJobsError(f"{sweep_dir} does not exist")
     if not sweep_dir.is_dir():
         raise NoJobsError(f"{sweep_dir} is not a directory")
-    if (sweep_dir / ".hydra" / "config.yaml").is_file():
+    if run_config(sweep_dir).is_file():
         return [sweep_dir]
     if not any(sweep_dir.iterdir()):
         raise NoJobsError(f"{sweep_dir} is empty: no Hydra jobs to report on")
-    jobs = sorted({p.parent.parent for p in sweep_dir.rglob(".hydra/config.yaml") if p.is_file()},
+    jobs = sorted({p.parent.parent for p in sweep_dir.rglob(f"{HYDRA_DIR}/{CONFIG}") if p.is_file()},
                   key=lambda p: _natural_key(p.relative_to(sweep_dir)))
     if not jobs:
         raise NoJobsError(f"{sweep_dir} holds no Hydra job (no <job>/.hydra/config.yaml below it); pass the "

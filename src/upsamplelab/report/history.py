@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ..app.run_dir import FIDELITY_LOG, FINAL_RECORD, METRICS_CSV
 from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
 
 FIDELITY_SETTINGS = ("extractor", "num_fake", "num_real")   # how a fidelity result was measured
-FINAL_RECORD = "final.json"          # lightning.sample_quality.FINAL_RECORD (importing it would load Lightning)
 
 
 @dataclass
@@ -178,7 +178,7 @@ def read_fidelity_jsonl(path: Path, history: History) -> None:
 
 def read_history(job_dir: Path) -> History:
     history = History()
-    read_metrics_csv(job_dir / "metrics.csv", history)
-    read_fidelity_jsonl(job_dir / "fidelity.jsonl", history)
+    read_metrics_csv(job_dir / METRICS_CSV, history)
+    read_fidelity_jsonl(job_dir / FIDELITY_LOG, history)
     history.final_record = read_json(job_dir / FINAL_RECORD, history.problems) or {}
     return history

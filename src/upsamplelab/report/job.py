@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ..run_record import RUN_RECORD
+from ..app.run_dir import DIVERGED, HYDRA_DIR, OVERRIDES, RUN_RECORD, run_config
 from .history import History, read_history, read_json
 from .tasks import TaskSpec, task_from_metrics, task_from_target
 
@@ -87,7 +87,7 @@ def _status(job_dir: Path, run: Optional[dict], history: History, problems: list
         elif run.get("status") not in STATUSES:
             problems.append(f"run.json has an unknown status {run.get('status')!r}")
         error = run.get("error") or error
-    marker = job_dir / "DIVERGED"
+    marker = job_dir / DIVERGED
     if marker.exists():
         status = "diverged"
         info = read_json(marker, problems) or {}
@@ -107,13 +107,13 @@ def load_job(job_dir: Path, sweep_dir: Path, order: int = 0) -> Job:
     problems: list[str] = []
     config = None
     try:
-        loaded = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
+        loaded = OmegaConf.load(run_config(job_dir))
         config = loaded if isinstance(loaded, DictConfig) else None
     except Exception as err:  # noqa: BLE001 - a broken YAML file is reported, not fatal
         problems.append(f".hydra/config.yaml unreadable: {type(err).__name__}: {err}")
     overrides = {}
     try:
-        path = job_dir / ".hydra" / "overrides.yaml"
+        path = job_dir / HYDRA_DIR / OVERRIDES
         raw = OmegaConf.load(path) if path.is_file() else []
         overrides = parse_overrides(OmegaConf.to_container(raw) if isinstance(raw, ListConfig) else raw)
     except Exception as err:  # noqa: BLE001

@@ -14,14 +14,16 @@ import shutil
 from pathlib import Path
 from typing import Sequence
 
+from ..app.run_dir import (CONFIG, DIVERGED, FIDELITY_LOG, FINAL_RECORD, HYDRA_DIR, METRICS_CSV, OVERRIDES,
+                           RUN_RECORD)
+from ..app.run_record import read_run_record
 from ..reliability.job_identity import RECORDED
-from ..run_record import RUN_RECORD, read_run_record
 from .discover import find_job_dirs
 from .grid_images import last_grid
 
 FINISHED = ("completed", "diverged", "failed")
-RECORDS = (RUN_RECORD, "metrics.csv", "fidelity.jsonl", "final.json", "DIVERGED")
-HYDRA_RECORDS = ("config.yaml", "overrides.yaml")
+RECORDS = (RUN_RECORD, METRICS_CSV, FIDELITY_LOG, FINAL_RECORD, DIVERGED)
+HYDRA_RECORDS = (CONFIG, OVERRIDES)
 GRID_DIRS = ("samples", "reconstructions", "predictions")
 
 
@@ -29,12 +31,12 @@ def publish_job(job: Path, dest: Path) -> None:
     """Copy ``job``'s records into ``dest`` (replacing what was there)."""
     if dest.exists():
         shutil.rmtree(dest)
-    (dest / ".hydra").mkdir(parents=True)
+    (dest / HYDRA_DIR).mkdir(parents=True)
     for name in HYDRA_RECORDS:
-        source = job / ".hydra" / RECORDED / name
-        source = source if source.is_file() else job / ".hydra" / name
+        source = job / HYDRA_DIR / RECORDED / name
+        source = source if source.is_file() else job / HYDRA_DIR / name
         if source.is_file():
-            shutil.copy2(source, dest / ".hydra" / name)
+            shutil.copy2(source, dest / HYDRA_DIR / name)
     for name in RECORDS:
         if (job / name).is_file():
             shutil.copy2(job / name, dest / name)

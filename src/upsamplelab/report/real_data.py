@@ -13,12 +13,13 @@ from typing import Optional
 from omegaconf import OmegaConf, open_dict
 from torch import Tensor
 
+from ..app.run_dir import HYDRA_DIR, HYDRA_RUNTIME
 from .job import Job
 
 
 def _job_cwd(job: Job) -> Optional[str]:
     try:
-        hydra_cfg = OmegaConf.load(job.path / ".hydra" / "hydra.yaml")
+        hydra_cfg = OmegaConf.load(job.path / HYDRA_DIR / HYDRA_RUNTIME)
         cwd = OmegaConf.select(hydra_cfg, "hydra.runtime.cwd", throw_on_resolution_failure=False)
     except Exception:  # noqa: BLE001 - no hydra.yaml: keep the config's own root
         return None

@@ -18,9 +18,9 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-from .atomic import atomic_write_text
+from ..reliability.atomic import atomic_write_text
+from .run_dir import RUN_RECORD
 
-RUN_RECORD = "run.json"
 STATUSES = ("running", "completed", "diverged", "failed", "interrupted")
 
 

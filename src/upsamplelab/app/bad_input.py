@@ -20,8 +20,8 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 from torch.multiprocessing import ProcessRaisedException
 
-from .data import DatasetUnavailableError
-from .reliability import CorruptFileError, UnsafeCheckpointError
+from ..data import DatasetUnavailableError
+from ..reliability import CorruptFileError, UnsafeCheckpointError
 
 BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError, CorruptFileError)
 
@@ -48,18 +48,6 @@ def check_precision(precision: str, device_type: str) -> None:
     if device_type == "cpu" and str(precision) not in CPU_PRECISIONS:
         raise ValueError(f"trainer.precision={precision} is for GPUs; on the CPU use one of "
                          f"[32, bf16-mixed] (bf16 is its alias; or trainer=gpu on a machine with a GPU)")
-
-
-def check_data_parallel(world_size: int, batch_size: int, train_samples: int) -> None:
-    """Each of the ``world_size`` processes of a data-parallel run (trainer.devices x trainer.num_nodes) trains on
-    its 1/W share of the training samples (``data.InMemoryBatches``; Lightning's DistributedSampler for streamed
-    data) in full batches of data.batch_size: a share smaller than a batch gives no training step at all, and
-    Lightning would end the run "completed" without one.  Refused naming the keys."""
-    share = train_samples // world_size
-    if world_size > 1 and share < batch_size:
-        raise ValueError(f"data.batch_size={batch_size} is larger than each process's share of the {train_samples} "
-                         f"training samples ({share} for each of {world_size} processes, trainer.devices x "
-                         f"trainer.num_nodes): lower data.batch_size or trainer.devices")
 
 
 def root_cause(err: BaseException) -> BaseException:

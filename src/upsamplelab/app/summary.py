@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from torch import nn
 
-from .nn import Upsampler, list_upsamplers, upsampler_info
+from ..nn import Upsampler, list_upsamplers, upsampler_info
+from .run_dir import CHECKPOINT_DIR, FIDELITY_LOG, METRICS_CSV
 
 
 def network_parameter_counts(model: pl.LightningModule) -> dict[str, tuple[str, int]]:
@@ -58,8 +59,8 @@ def print_summary(cfg: DictConfig, model: pl.LightningModule, datamodule, traine
 
 def run_outputs(run_dir: Path) -> list[tuple[str, Path]]:
     """What a finished run left behind: checkpoints, the metrics table, the newest image grid of each kind."""
-    outputs = [("checkpoint", p) for p in sorted((run_dir / "checkpoints").glob("*.ckpt"))]
-    outputs += [("metrics", p) for p in (run_dir / "metrics.csv", run_dir / "fidelity.jsonl") if p.exists()]
+    outputs = [("checkpoint", p) for p in sorted((run_dir / CHECKPOINT_DIR).glob("*.ckpt"))]
+    outputs += [("metrics", p) for p in (run_dir / METRICS_CSV, run_dir / FIDELITY_LOG) if p.exists()]
     for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
         grids = sorted(folder.glob("epoch_*.png"))
         if grids:

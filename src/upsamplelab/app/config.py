@@ -13,10 +13,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from .reliability.job_identity import job_dir_name
+from ..reliability.job_identity import job_dir_name
+from .run_dir import last_checkpoint
 
 # the package's configs: a link to the repository's configs/ in a checkout, a copy of them in an installed wheel
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 # hydra.sweep.subdir: a sweep job's directory is named after the values it sweeps
 OmegaConf.register_new_resolver("job_dir", job_dir_name, replace=True)
 
@@ -46,11 +47,6 @@ def instantiate_entries(cfg: Optional[DictConfig]) -> list:
 def instantiate_loggers(cfg: Optional[DictConfig]) -> list | bool:
     """The ``logger`` group's loggers; ``False`` (no logger) when there is none."""
     return instantiate_entries(cfg) or False
-
-
-def last_checkpoint(run_dir: str | Path) -> Path:
-    """Where a run keeps its newest checkpoint: ``<run dir>/checkpoints/last.ckpt``."""
-    return Path(run_dir) / "checkpoints" / "last.ckpt"
 
 
 def resolve_ckpt_path(ckpt_path: Optional[str], trainer: pl.Trainer) -> Optional[str]:
