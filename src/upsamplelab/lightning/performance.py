@@ -8,8 +8,7 @@ users should try ``model.channels_last=true``.  Both formats compute the same fu
 to float tolerance (tested), only the kernels and their speed differ.
 
 ``model.compile``: ``nn.Module.compile`` on each network in place, so checkpoint keys are unchanged and a checkpoint
-trained compiled loads uncompiled (and back).  The first steps pay the compilation (10-25 s per network on a
-2-core CPU).
+trained compiled loads uncompiled (and back).  The first steps pay the compilation (its cost on a CPU: BENCHMARKS.md).
 """
 from __future__ import annotations
 
