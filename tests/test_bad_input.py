@@ -1,8 +1,16 @@
-"""A catalogue of bad configurations, each run through the real CLI: one clear line naming the key and what is
-allowed, a non-zero exit, no traceback, and nothing trained."""
+"""A catalogue of bad configurations, each run through the CLI's ``main()``: one clear line naming the key and what
+is allowed, exit status 2, no traceback, and nothing trained.  The catalogue runs in one subprocess
+(tests/cli_batch.py: one interpreter start for all cases); one case also runs as its own ``python -m`` process."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+
+from conftest import REPO, cli_env
 
 GAN = ["data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8"]
 
@@ -38,15 +46,41 @@ CASES = {
 }
 
 
+def case_args(case: str, run_dir: Path) -> list[str]:
+    return [*CASES[case][0], "trainer.accelerator=cpu", "extras.print_summary=false", f"hydra.run.dir={run_dir}"]
+
+
+def assert_fails_in_one_line(case: str, status: int, stderr: str, run_dir: Path) -> None:
+    assert status == 2, stderr[-2000:]
+    assert CASES[case][1] in stderr and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-2].startswith("error: ")          # the line, then the hint
+    assert not (run_dir / "checkpoints").exists()
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """Every case of CASES through ``upsamplelab.train.main()`` in one subprocess: {case: {status, stderr}}."""
+    root = tmp_path_factory.mktemp("bad_input")
+    argvs = [case_args(case, root / f"run{i}") for i, case in enumerate(CASES)]
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "cli_batch.py"), "upsamplelab.train", json.dumps(argvs)],
+                          cwd=REPO, env=cli_env(HYDRA_FULL_ERROR="0"), capture_output=True, text=True, timeout=600)
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == len(CASES), proc.stderr[-4000:]
+    return root, dict(zip(CASES, lines))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_config_fails_in_one_line(run_cli, tmp_path, case):
-    overrides, message = CASES[case]
-    proc = run_cli("upsamplelab.train", *overrides, "trainer.accelerator=cpu", "extras.print_summary=false",
-                   f"hydra.run.dir={tmp_path / 'run'}", env={"HYDRA_FULL_ERROR": "0"}, check=False, timeout=120)
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    assert message in proc.stderr and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-2].startswith("error: ")          # the line, then the hint
-    assert not (tmp_path / "run" / "checkpoints").exists()
+def test_bad_config_fails_in_one_line(catalogue, case):
+    root, outcomes = catalogue
+    assert_fails_in_one_line(case, outcomes[case]["status"], outcomes[case]["stderr"],
+                             root / f"run{list(CASES).index(case)}")
+
+
+def test_bad_config_fails_in_one_line_from_its_own_process(run_cli, tmp_path):
+    proc = run_cli("upsamplelab.train", *case_args("unknown upsampler", tmp_path / "run"),
+                   env={"HYDRA_FULL_ERROR": "0"}, check=False, timeout=120)
+    assert_fails_in_one_line("unknown upsampler", proc.returncode, proc.stderr, tmp_path / "run")
 
 
 def test_not_a_checkpoint_and_the_full_traceback_on_request(run_cli, tmp_path):
