@@ -20,12 +20,13 @@ $(STAMP): pyproject.toml constraints.txt requirements-offline.txt scripts/instal
 run: $(STAMP)
 	$(PY) -m upsamplelab.train experiment=dcgan_fashion_mnist
 
+# one pytest-xdist worker per core (each on one thread: tests/conftest.py); the slowest tests are stolen first
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 # the edit loop: everything but the tests marked slow (subprocesses, CLI runs, sweeps, training-heavy)
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)

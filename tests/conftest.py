@@ -16,6 +16,11 @@ from upsamplelab.app.config import CONFIG_DIR, compose_config
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PROJECT_ROOT", str(REPO))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # make test runs one pytest-xdist worker per core: each computes on one thread, and so do the CLI runs and
+    # processes it starts (two workers of two threads each on two cores slow each other many times over)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 TEST_FID_SAMPLES = 100
 
 

