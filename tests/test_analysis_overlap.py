@@ -54,3 +54,11 @@ def test_upsamplers_without_a_transposed_conv_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["--upsamplers", "carafe"])
     assert "--upsamplers: carafe hold no transposed conv; allowed: convT_k3" in capsys.readouterr().err
+
+
+def test_report_overlap_figure_takes_the_sweeps_transposed_convs_with_their_filters(tmp_path):
+    from upsamplelab.report.fig_overlap import plot_overlap, transposed_conv_upsamplers_of
+    names = ["resize_conv_nearest", "convT_k3_fir", "pixel_shuffle", "convT_k4", "not_registered"]
+    assert transposed_conv_upsamplers_of(names) == ["convT_k3_fir", "convT_k4"]
+    path, notes = plot_overlap(names, tmp_path / "overlap.png")
+    assert path.stat().st_size > 0 and notes[0].startswith("transposed convolutions in this sweep: convT_k3_fir, convT_k4")

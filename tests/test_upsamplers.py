@@ -131,8 +131,10 @@ def test_fixed_kernel_convT_only_for_x2(name):
 
 
 def test_bilinear_convT_needs_even_scale():
-    with pytest.raises(ValueError, match="even scale_factor"):
+    with pytest.raises(ValueError, match=r"bilinear_convT' supports scale_factor in even factors .*got 3"):
         build_upsampler("bilinear_convT", 2, 2, scale_factor=3)
+    assert "bilinear_convT" not in list_upsamplers(scale_factor=3)
+    assert "bilinear_convT" in list_upsamplers(scale_factor=4) and "bilinear_convT" in list_upsamplers(scale_factor=6)
 
 
 def test_unknown_name_lists_the_valid_ones():

@@ -15,12 +15,26 @@ from .base import Upsampler
 UpsamplerFactory = Callable[..., Upsampler]
 
 
+class EvenScales:
+    """The even scale factors 2, 4, 6, ... (``scales=EVEN`` for an operation defined only there, e.g. padding r/2)."""
+
+    def __contains__(self, scale_factor: object) -> bool:
+        return isinstance(scale_factor, int) and not isinstance(scale_factor, bool) and scale_factor >= 2 \
+            and scale_factor % 2 == 0
+
+    def __repr__(self) -> str:
+        return "even factors (2, 4, 6, ...)"
+
+
+EVEN = EvenScales()
+
+
 @dataclass(frozen=True)
 class UpsamplerInfo:
     """What the README table and the tests need to know about a registered upsampler.
 
     ``checkerboard_free_at_init``: with its initial weights and a constant input, the output is constant away from
-    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (None: any).  ``family``:
+    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (a tuple, ``EVEN``, or None: any).  ``family``:
     the ``Upsampler.family`` of the module class the factory returns (read off its return annotation).  ``tags``:
     groups across families: "fixed_filter" (a fixed low-pass after the learned operation), "content_aware" (kernels
     or sampling positions predicted from the input), "checkerboard_free_any_weights" (a constant input gives a
@@ -32,7 +46,7 @@ class UpsamplerInfo:
     operation: str
     paper: str
     checkerboard_free_at_init: bool
-    scales: tuple[int, ...] | None = None
+    scales: tuple[int, ...] | EvenScales | None = None
     family: str = ""
     tags: tuple[str, ...] = ()
 
@@ -45,7 +59,7 @@ _REGISTRY: dict[str, UpsamplerInfo] = {}
 
 
 def register_upsampler(name: str, *, operation: str, paper: str, checkerboard_free_at_init: bool,
-                       scales: tuple[int, ...] | None = None,
+                       scales: tuple[int, ...] | EvenScales | None = None,
                        tags: tuple[str, ...] = ()) -> Callable[[UpsamplerFactory], UpsamplerFactory]:
     """Decorator: register ``factory(in_channels, out_channels, scale_factor, **overrides)`` under ``name``.
 
@@ -102,6 +116,7 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
     info = upsampler_info(name)
     if not info.supports(scale_factor):
         others = ", ".join(list_upsamplers(scale_factor=scale_factor)) if isinstance(scale_factor, int) else ""
-        raise ValueError(f"upsampler {name!r} supports scale_factor in {list(info.scales)}, got {scale_factor!r}"
+        allowed = list(info.scales) if isinstance(info.scales, tuple) else info.scales
+        raise ValueError(f"upsampler {name!r} supports scale_factor in {allowed}, got {scale_factor!r}"
                          + (f"; upsamplers defined for x{scale_factor}: {others}" if others else ""))
     return info.factory(in_channels, out_channels, scale_factor, **overrides)

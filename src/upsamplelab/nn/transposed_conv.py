@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from ..ops import bilinear_kernel, is_checkerboard_free
 from ..ops.output_size import check_conv_transpose_args
 from .base import Upsampler, WeightInit, init_conv_
-from .registry import register_upsampler
+from .registry import EVEN, register_upsampler
 
 log = logging.getLogger(__name__)
 _warned: set[tuple[int, int]] = set()
@@ -94,11 +94,9 @@ def convT_k2(in_channels: int, out_channels: int, scale_factor: int = 2, **overr
 
 
 @register_upsampler("bilinear_convT", operation="ConvTranspose2d(K=2r, S=r, P=r/2), bilinear init, learnable",
-                    paper="Long, Shelhamer & Darrell 2015 (FCN)", checkerboard_free_at_init=True)
+                    paper="Long, Shelhamer & Darrell 2015 (FCN)", checkerboard_free_at_init=True, scales=EVEN)
 def bilinear_convT(in_channels: int, out_channels: int, scale_factor: int = 2,
                    **overrides) -> TransposedConvUpsampler:
     """FCN's learnable upsampling, initialised to bilinear interpolation; even r only (P = r/2)."""
-    if scale_factor % 2:
-        raise ValueError(f"upsampler 'bilinear_convT' needs an even scale_factor (padding r/2), got {scale_factor}")
     kwargs = dict(kernel_size=2 * scale_factor, padding=scale_factor // 2, init="bilinear") | overrides
     return TransposedConvUpsampler(in_channels, out_channels, scale_factor, **kwargs)

@@ -1,40 +1,34 @@
-"""Figure: the kernel-overlap heatmaps (``upsamplelab.analysis.overlap.plot_overlap_grid``) of the transposed
-convolutions in the sweep's upsamplers (at x2), read off the built modules."""
+"""Figure: the kernel overlap of the sweep's upsamplers that hold a transposed convolution (at x2): one panel per
+upsampler with the taps per output cell after its fixed filters (``upsamplelab.analysis.overlap
+.plot_upsampler_overlaps``), so a filtered transposed conv (convT_k3_fir, convT_k3_zoh) shows the even overlap it
+has, not that of its K3 S2 convolution alone."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional, Sequence
-
-from torch import nn
 
 from .figure_io import fit_suptitle, quiet_registry, save_figure
 
 DEFAULT_KERNELS, DEFAULT_STRIDES = (2, 3, 4), (2,)
 
 
-def transposed_convs(upsamplers: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """{upsampler: (kernel size, stride)} of those that hold a ConvTranspose2d at x2."""
-    from ..nn import build_upsampler, list_upsamplers
-    found = {}
-    for name in upsamplers:
-        if name not in list_upsamplers():
-            continue
-        with quiet_registry():
-            module = build_upsampler(name, 1, 1)
-        conv = next((m for m in module.modules() if isinstance(m, nn.ConvTranspose2d)), None)
-        if conv is not None:
-            found[name] = (conv.kernel_size[0], conv.stride[0])
-    return found
+def transposed_conv_upsamplers_of(upsamplers: Sequence[str]) -> list[str]:
+    """Those of ``upsamplers`` that are registered and hold a transposed conv at x2, in the given order."""
+    from ..analysis.overlap import transposed_conv_upsamplers
+    with quiet_registry():
+        holding = set(transposed_conv_upsamplers())
+    return [name for name in upsamplers if name in holding]
 
 
 def plot_overlap(upsamplers: Sequence[str], path: Path, input_size: int = 4) -> tuple[Optional[Path], list[str]]:
-    from ..analysis.overlap import plot_overlap_grid
-    convs = transposed_convs(upsamplers)
-    if convs:
-        kernels = sorted({k for k, _ in convs.values()})
-        strides = sorted({s for _, s in convs.values()})
-        note = "transposed convolutions in this sweep: " + ", ".join(f"{n} K{k} S{s}" for n, (k, s) in convs.items())
+    from ..analysis.overlap import plot_overlap_grid, plot_upsampler_overlaps
+    names = transposed_conv_upsamplers_of(upsamplers)
+    if names:
+        with quiet_registry():
+            fig = plot_upsampler_overlaps(names, input_size)
+        note = ("transposed convolutions in this sweep: " + ", ".join(names)
+                + " (taps per output cell after each one's fixed filters)")
     else:
-        kernels, strides = list(DEFAULT_KERNELS), list(DEFAULT_STRIDES)
+        fig = plot_overlap_grid(list(DEFAULT_KERNELS), list(DEFAULT_STRIDES), input_size)
         note = "no upsampler of this sweep is a transposed convolution; K 2-4 at S 2 shown for reference"
-    return save_figure(fit_suptitle(plot_overlap_grid(kernels, strides, input_size)), path), [note]
+    return save_figure(fit_suptitle(fig), path), [note]
