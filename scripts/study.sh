@@ -21,10 +21,13 @@ DEST=$RESULTS/jobs
 publish() {
   local copied
   copied=$("$PY" -m upsamplelab.report.publish "$SWEEP" "$DEST" | tr '\n' ' ')
-  if [ -n "$copied" ] && [ -z "${NO_COMMIT:-}" ]; then
-    git add -- "$DEST" && git commit -q -m "$EXPERIMENT: records of $copied" -- "$DEST" || echo "commit failed" >&2
-  fi
   [ -z "$copied" ] || echo "published: $copied"
+  # whatever of DEST is not committed yet (also what an earlier poll failed to commit: another git command held
+  # the index, e.g. a second study committing at the same time)
+  if [ -z "${NO_COMMIT:-}" ] && [ -n "$(git status --porcelain -- "$DEST")" ]; then
+    git add -- "$DEST" && git commit -q -m "$EXPERIMENT: records of ${copied:-earlier jobs}" -- "$DEST" \
+      || echo "commit failed; retried at the next poll" >&2
+  fi
 }
 
 "$PY" -m upsamplelab.train "experiment=$EXPERIMENT" hydra.sweep.dir="$SWEEP" "$@" &
