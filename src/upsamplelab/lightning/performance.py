@@ -22,7 +22,8 @@ ChannelsLast = Union[bool, str]
 
 CHANNELS_LAST_FASTER: dict[str, dict[str, bool]] = {
     # device type -> upsampler family -> channels_last measured faster (python -m upsamplelab.bench, BENCHMARKS.md)
-    "cpu": {"transposed_conv": True, "resize_conv": True, "pixel_shuffle": True},
+    "cpu": {"transposed_conv": True, "resize_conv": True, "pixel_shuffle": True, "filtered_transposed_conv": True,
+            "filtered_pixel_shuffle": True, "carafe": True, "dysample": True},
 }
 
 
