@@ -18,9 +18,14 @@ PY=${PY:-.venv/bin/python}
 SWEEP=${SWEEP:-outputs/$EXPERIMENT/study}
 DEST=$RESULTS/jobs
 
+STAMP=$SWEEP/.published    # when publish last looked: Python (seconds of imports) runs only after a run.json changed
+
 publish() {
-  local copied
-  copied=$("$PY" -m upsamplelab.report.publish "$SWEEP" "$DEST" | tr '\n' ' ')
+  local copied=""
+  if [ ! -e "$STAMP" ] || [ -n "$(find "$SWEEP" -name run.json -newer "$STAMP" -print -quit 2>/dev/null)" ]; then
+    mkdir -p "$SWEEP" && touch "$STAMP"
+    copied=$("$PY" -m upsamplelab.report.publish "$SWEEP" "$DEST" | tr '\n' ' ')
+  fi
   [ -z "$copied" ] || echo "published: $copied"
   # whatever of DEST is not committed yet (also what an earlier poll failed to commit: another git command held
   # the index, e.g. a second study committing at the same time)
