@@ -2,7 +2,9 @@
 
 The run directory holding ``<run>/checkpoints/<file>.ckpt`` has the run's composed config in
 ``<run>/.hydra/config.yaml``; the generator is built from its ``model.generator`` entry and loaded with the
-``generator.*`` weights of the checkpoint (``weights_only=True``: nothing in the file is executed).
+checkpoint's weights (``weights_only=True``: nothing in the file is executed): those of the EMA copy
+(``ema.module.*``, ``model.ema``) when the run kept one, as its evaluations did, else ``generator.*``.  The EMA copy's
+BatchNorm statistics are those of its last recalibration (before the run's last evaluation).
 """
 from __future__ import annotations
 
@@ -14,7 +16,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
+from ..app.run_dir import run_config, run_dir_of_checkpoint
 from ..eval import run_config_of
+
+
+EMA_PREFIX = "ema.module."
 
 
 @dataclass
@@ -24,6 +30,7 @@ class GANRun:
     path: Path
     config: DictConfig
     generator: nn.Module
+    weights: str = "generator"           # "ema": the EMA copy's weights
 
     @property
     def upsampler(self) -> str:
@@ -49,9 +56,10 @@ def load_gan_run(ckpt_path: str | Path) -> GANRun:
     config = run_config_of(path)
     if config is None or "generator" not in config.get("model", {}):
         raise ValueError(f"checkpoint {path} has no GAN run config next to it (expected "
-                         f"{path.resolve().parent.parent / '.hydra' / 'config.yaml'} with model.generator)")
+                         f"{run_config(run_dir_of_checkpoint(path))} with model.generator)")
     generator = instantiate(config.model.generator)
     state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
-    generator.load_state_dict({k.removeprefix("generator."): v for k, v in state.items()
-                               if k.startswith("generator.")})
-    return GANRun(path, config, generator.eval())
+    weights = "ema" if any(k.startswith(EMA_PREFIX) for k in state) else "generator"
+    prefix = EMA_PREFIX if weights == "ema" else "generator."
+    generator.load_state_dict({k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)})
+    return GANRun(path, config, generator.eval(), weights)
