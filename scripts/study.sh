@@ -29,7 +29,7 @@ publish() {
   [ -z "$copied" ] || echo "published: $copied"
   # whatever of DEST is not committed yet (also what an earlier poll failed to commit: another git command held
   # the index, e.g. a second study committing at the same time)
-  if [ -z "${NO_COMMIT:-}" ] && [ -n "$(git status --porcelain -- "$DEST")" ]; then
+  if [ -z "${NO_COMMIT:-}" ] && [ -d "$DEST" ] && [ -n "$(git status --porcelain -- "$DEST")" ]; then
     git add -- "$DEST" && git commit -q -m "$EXPERIMENT: records of ${copied:-earlier jobs}" -- "$DEST" \
       || echo "commit failed; retried at the next poll" >&2
   fi
