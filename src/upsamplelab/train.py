@@ -71,8 +71,7 @@ def test_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> Optional[str]:
     """The checkpoint ``test_ckpt`` names: the best by the monitored metric or the last (None: the weights in
     memory, when the run saved none)."""
     if cfg.test_ckpt == "last":
-        last = last_checkpoint(trainer.default_root_dir)
-        return str(last) if last.exists() else None
+        return resolve_ckpt_path("last", trainer)
     return (trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else "") or None
 
 

@@ -34,7 +34,8 @@ class UpsamplerInfo:
     """What the README table and the tests need to know about a registered upsampler.
 
     ``checkerboard_free_at_init``: with its initial weights and a constant input, the output is constant away from
-    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (a tuple, ``EVEN``, or None: any).  ``family``:
+    the border (no stride-periodic pattern).  ``scales``: the scale factors it supports (a tuple, ``EVEN``, or None:
+    any).  ``family``:
     the ``Upsampler.family`` of the module class the factory returns (read off its return annotation).  ``tags``:
     groups across families: "fixed_filter" (a fixed low-pass after the learned operation), "content_aware" (kernels
     or sampling positions predicted from the input), "checkerboard_free_any_weights" (a constant input gives a
