@@ -270,6 +270,13 @@ def test_no_jobs_exit_with_a_message(tmp_path, capsys):
         assert exit_info.value.code != 0 and message in capsys.readouterr().err
 
 
+def test_help_reads_as_printed(capsys):
+    """The description is printed as written (argparse formats it only when it names %(prog)s)."""
+    with pytest.raises(SystemExit):
+        report_cli(["--help"])
+    assert "mean ± 95 % CI over seeds" in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.mark.slow
 def test_real_multirun(tmp_path):
     """The README's sweep command, tiny: 2 upsamplers x 2 seeds of a DCGAN on digits (the real bundled Inception on

@@ -13,7 +13,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="upsamplelab-report",
         description="Summarise a Hydra multirun of upsamplelab.train: report.md, results.csv, summary.csv and "
-                    "figures (per-upsampler mean ± 95 %% CI over seeds; Welch's t-test, Holm's correction and "
+                    "figures (per-upsampler mean ± 95 % CI over seeds; Welch's t-test, Holm's correction and "
                     "Hedges' g against a baseline).")
     p.add_argument("sweep_dir", type=Path, help="the multirun directory (hydra.sweep.dir) holding <job>/.hydra/")
     p.add_argument("--baseline", default=DEFAULT_BASELINE,
