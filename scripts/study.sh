@@ -39,7 +39,7 @@ publish() {
 sweep=$!
 trap 'kill -TERM "$sweep" 2>/dev/null; wait "$sweep"; publish; exit 130' INT TERM
 while kill -0 "$sweep" 2>/dev/null; do
-  sleep "${POLL:-60}"
+  sleep "${POLL:-60}" & wait $!    # a wait the signal ends at once (a foreground sleep would delay the trap)
   [ -d "$SWEEP" ] && publish
 done
 wait "$sweep"
