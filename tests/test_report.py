@@ -69,11 +69,12 @@ def grid_images(upsampler: str, seed: int) -> torch.Tensor:
 
 
 def write_job(sweep: Path, num: int, upsampler: str, seed: int, fids: list[float], run: dict | None = None,
-              diverged: dict | None = None) -> Path:
+              diverged: dict | None = None, overrides: tuple[str, ...] = ()) -> Path:
     job = sweep / str(num)
     (job / ".hydra").mkdir(parents=True)
     (job / ".hydra" / "config.yaml").write_text(CONFIG.format(seed=seed, upsampler=upsampler))
-    (job / ".hydra" / "overrides.yaml").write_text(f"- upsampler={upsampler}\n- seed={seed}\n- data=digits\n")
+    (job / ".hydra" / "overrides.yaml").write_text(
+        "".join(f"- {o}\n" for o in (f"upsampler={upsampler}", f"seed={seed}", "data=digits", *overrides)))
     (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  runtime:\n    cwd: /nonexistent\n")
     columns = ["epoch", "step", "train/d_loss", "val/d_loss", "val/fid", "val/kid_mean", "val/phase_energy",
                "val/spectral_distance"]
@@ -268,6 +269,27 @@ def test_no_jobs_exit_with_a_message(tmp_path, capsys):
         with pytest.raises(SystemExit) as exit_info:
             report_cli([str(path)])
         assert exit_info.value.code != 0 and message in capsys.readouterr().err
+
+
+def test_a_varying_override_splits_the_groups_and_the_ranking_is_tabled_per_variant(tmp_path):
+    """Two recipes: each upsampler's runs are grouped per recipe, compared with the baseline of the same recipe, and
+    the final FIDs are tabled upsampler x recipe with the rank within each recipe (here the ranking flips)."""
+    sweep = tmp_path / "sweep"
+    finals = {("a", "convT_k3"): (10, 12), ("a", "resize_conv_nearest"): (6, 8),
+              ("b", "convT_k3"): (20, 22), ("b", "resize_conv_nearest"): (30, 34)}
+    for num, ((recipe, upsampler), fids) in enumerate(finals.items()):
+        for seed, fid in enumerate(fids):
+            write_job(sweep, 10 * num + seed, upsampler, seed, [50, fid], completed(10, 10),
+                      overrides=(f"recipe={recipe}",))
+    text = build_report(sweep, tmp_path / "out", echo=lambda _: None).read_text()
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `")}
+    p_b = stats.ttest_ind([30, 34], [20, 22], equal_var=False).pvalue
+    assert "baseline" in rows["`convT_k3 (recipe=a)`"] and "baseline" in rows["`convT_k3 (recipe=b)`"]
+    assert f"| {p_b:.3g} |" in rows["`resize_conv_nearest (recipe=b)`"]          # against convT_k3 of recipe b
+    assert "**Final FID by recipe**" in text
+    assert "| upsampler | recipe=a | recipe=b |" in text
+    assert rows["`convT_k3`"] == f"| `convT_k3` | 11 ± {T1:.4g} (2) | 21 ± {T1:.4g} (1) |"
+    assert rows["`resize_conv_nearest`"] == f"| `resize_conv_nearest` | 7 ± {T1:.4g} (1) | 32 ± {2 * T1:.4g} (2) |"
 
 
 def test_help_reads_as_printed(capsys):

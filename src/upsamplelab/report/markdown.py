@@ -89,6 +89,32 @@ def summary_table(summary: TaskSummary) -> list[str]:
     return table(header, rows, ["---"] + ["--:"] * (len(header) - 1))
 
 
+def variant_table(summary: TaskSummary) -> list[str]:
+    """When other overrides than seed and upsampler vary (``summary.varying_overrides``: a recipe, a learning rate),
+    the primary metric's final value with one row per upsampler and one column per variant, and each upsampler's
+    rank within its column (1: best by the mean): whether a ranking survives the variant, at a glance.  Nothing
+    when there is one variant."""
+    variants = list(dict.fromkeys(g.variant for g in summary.groups))
+    if len(variants) < 2:
+        return []
+    metric = summary.task.primary
+    cells = {(g.upsampler, g.variant): g.final[metric] for g in summary.groups}
+    ranks: dict[tuple[str, str], int] = {}
+    for variant in variants:
+        scored = sorted((m.mean, upsampler) for (upsampler, v), m in cells.items()
+                        if v == variant and m.n and math.isfinite(m.mean))
+        if best_mode(metric) == "max":
+            scored.reverse()
+        ranks.update({(upsampler, variant): rank for rank, (_, upsampler) in enumerate(scored, 1)})
+    upsamplers = list(dict.fromkeys(g.upsampler for g in summary.groups))
+    rows = [[f"`{u}`"] + [fmt_ci(cells.get((u, v))) + (f" ({ranks[(u, v)]})" if (u, v) in ranks else "")
+                          for v in variants] for u in upsamplers]
+    label = metric_label(metric)
+    return ([f"**Final {label} by {', '.join(summary.varying_overrides)}** (mean ± 95 % CI over seeds; in brackets "
+             f"the rank within the column by the mean, 1 = best: ranks whose CIs overlap are not established):", ""]
+            + table(["upsampler", *variants], rows, ["---"] + ["--:"] * len(variants)) + [""])
+
+
 def settings_note(what: str, records: list[dict]) -> Optional[str]:
     """How the FIDs of ``records`` (fidelity results) were measured: extractor and image counts; a warning when
     they differ."""
@@ -177,6 +203,7 @@ def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) 
     lines += summary_table(summary) + [""]
     if sentence := holds_sentence(summary, "final", task.primary):
         lines += [sentence, ""]
+    lines += variant_table(summary)
     if task.name == "gan" and (note := settings_note("FID/KID", [job.history.fidelity[-1] for job in jobs
                                                                 if job.counted and job.history.fidelity])):
         lines += [note, ""]

@@ -72,6 +72,7 @@ class TaskSummary:
     baseline: str
     baseline_found: bool
     final_eval_metrics: list[str] = field(default_factory=list)
+    varying_overrides: list[str] = field(default_factory=list)      # what splits an upsampler's runs into groups
 
     @property
     def comparisons(self) -> list[tuple[str, str]]:
@@ -105,7 +106,7 @@ def summarise(jobs: list[Job], baseline: str) -> list[TaskSummary]:
     for task in dict.fromkeys(g.task for g in groups.values()):
         task_groups = [g for g in groups.values() if g.task == task]
         summary = TaskSummary(task, task_groups, baseline, any(g.upsampler == baseline for g in task_groups),
-                              final_eval_metrics([job for g in task_groups for job in g.jobs]))
+                              final_eval_metrics([job for g in task_groups for job in g.jobs]), varying)
         for group in task_groups:
             group.final_eval = {m: mean_ci(group.values("final_eval", m)) for m in summary.final_eval_metrics}
         references = [next((i for i, ref in enumerate(task_groups)
