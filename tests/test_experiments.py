@@ -45,9 +45,12 @@ def test_every_offline_experiment_config_runs(run_cli, tmp_path):
 
 
 def test_online_experiments_compose_and_build(make_cfg):
+    """Their data modules are built (construction reads no data: the download waits for setup) and their
+    generators at both sizes."""
     for experiment in sorted(set(EXPERIMENTS) - set(OFFLINE)):
         cfg = make_cfg(f"experiment={experiment}")
         assert cfg.hydra.mode.name == "MULTIRUN" and "upsampler" in cfg.hydra.sweeper.params
+        assert instantiate(cfg.data).name == data_of(experiment)
         for size in (32, 64):
             cfg.data.image_size = size
             model = instantiate(cfg.model)
