@@ -1,8 +1,9 @@
 """The model families the benchmark times: each is a set of Hydra overrides on ``configs/train.yaml``.
 
 Every family runs on in-memory data, so the numbers measure the model and the framework, not a file reader.  The
-batch sizes are those of the project's experiments; ``steps`` is how many steady-state steps one timing takes at
-full length (``--quick`` divides it by 6), chosen so that one timing lasts a few seconds on a 2-core CPU.
+batch sizes are those of the experiments, but DCGAN's (64; the CPU experiments train it at 128); ``steps`` is
+how many steady-state steps one timing takes at full length (``--quick`` divides it by 6), chosen so that one timing
+lasts a few seconds on a 2-core CPU.
 """
 from __future__ import annotations
 
