@@ -37,7 +37,8 @@ publish() {
 
 "$PY" -m upsamplelab.train "experiment=$EXPERIMENT" hydra.sweep.dir="$SWEEP" "$@" &
 sweep=$!
-trap 'kill -TERM "$sweep" 2>/dev/null; wait "$sweep"; publish; exit 130' INT TERM
+# a stopped sweep exits non-zero: under set -e that status would end the trap before it publishes
+trap 'kill -TERM "$sweep" 2>/dev/null; wait "$sweep" || true; publish; exit 130' INT TERM
 while kill -0 "$sweep" 2>/dev/null; do
   sleep "${POLL:-60}" & wait $!    # a wait the signal ends at once (a foreground sleep would delay the trap)
   [ -d "$SWEEP" ] && publish
