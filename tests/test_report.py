@@ -16,11 +16,10 @@ from scipy import stats
 
 from upsamplelab.lightning.grids import save_grid
 from upsamplelab.report import build_report, mean_ci, welch_p
+from upsamplelab.report.build import load_jobs
 from upsamplelab.report.cli import run as report_cli
-from upsamplelab.report.discover import find_job_dirs
 from upsamplelab.report.grid_images import quantise, split_grid, read_png
 from upsamplelab.report.history import read_history
-from upsamplelab.report.job import load_job
 from upsamplelab.report.markdown import render
 from upsamplelab.report.summary import summarise
 
@@ -285,7 +284,7 @@ def test_a_varying_override_splits_the_groups_and_the_ranking_is_tabled_per_vari
         for seed, fid in enumerate(fids):
             write_job(sweep, 10 * num + seed, upsampler, seed, [50, fid], completed(10, 10),
                       overrides=(f"recipe={recipe}",))
-    jobs = [load_job(d, sweep, order=i) for i, d in enumerate(find_job_dirs(sweep))]
+    jobs = load_jobs(sweep, echo=lambda _: None)
     text = render("sweep", jobs, summarise(jobs, "convT_k3"), {}, [])                   # the tables, no figures
     rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `")}
     p_b = stats.ttest_ind([30, 34], [20, 22], equal_var=False).pvalue

@@ -66,4 +66,3 @@ def test_a_stopped_study_publishes_what_finished_and_a_relaunch_publishes_the_re
 def test_study_needs_an_experiment_and_a_results_dir():
     proc = subprocess.run(["bash", "scripts/study.sh", "only_one"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 2 and "bash scripts/study.sh <experiment> <results dir>" in proc.stderr
-

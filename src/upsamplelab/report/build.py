@@ -73,15 +73,10 @@ def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -
     return figures
 
 
-def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
-                 echo: Callable[[str], None] = _stderr) -> Path:
-    """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
-    Raises ``discover.NoJobsError`` when there is no job to report on."""
-    sweep_dir = Path(sweep_dir).expanduser().resolve()
+def load_jobs(sweep_dir: Path, echo: Callable[[str], None] = _stderr) -> list[Job]:
+    """Every job of ``sweep_dir``, in order, each echoed with its status and final primary metric.  Raises
+    ``discover.NoJobsError`` when there is none."""
     job_dirs = find_job_dirs(sweep_dir)
-    out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
-    out.mkdir(parents=True, exist_ok=True)
-
     jobs: list[Job] = []
     for i, job_dir in enumerate(job_dirs):
         job = load_job(job_dir, sweep_dir, order=i)
@@ -90,10 +85,26 @@ def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, basel
         echo(f"[{i + 1}/{len(job_dirs)}] job {job.name}: {job.upsampler} seed {job.seed} {job.status}"
              + (f", final {metric_label(primary)} {value:.4g}" if value == value else ""))
         jobs.append(job)
+    return jobs
 
-    summaries = summarise(jobs, baseline)
+
+def write_tables(summaries: list[TaskSummary], out: Path) -> None:
+    """``results.csv`` (one row per job) and ``summary.csv`` (one row per group) into ``out``."""
     write_csv(job_rows(summaries), out / "results.csv")
     write_csv(summary_rows(summaries), out / "summary.csv")
+
+
+def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
+                 echo: Callable[[str], None] = _stderr) -> Path:
+    """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
+    Raises ``discover.NoJobsError`` when there is no job to report on."""
+    sweep_dir = Path(sweep_dir).expanduser().resolve()
+    jobs = load_jobs(sweep_dir, echo)
+    out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
+    out.mkdir(parents=True, exist_ok=True)
+
+    summaries = summarise(jobs, baseline)
+    write_tables(summaries, out)
     figures = {s.task.name: task_figures(s, out, echo) for s in summaries}
     upsamplers = list(dict.fromkeys(job.upsampler for job in jobs))
     extra = [
