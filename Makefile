@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast install clean-venv
+.PHONY: run test test-fast test-portable install clean-venv
 
 install: $(STAMP)
 
@@ -28,6 +28,13 @@ test: $(STAMP)
 # the edit loop: everything but the tests marked slow (subprocesses, CLI runs, sweeps, training-heavy)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
+
+# another CPU, emulated: the fast tier and every cross-path test again, on ATen's scalar kernels, oneDNN up to SSE4.1,
+# MKL up to SSE4.2 and NumPy's OpenBLAS as Haswell, in one process of two threads (make test: one per worker).
+# A test that pins a float this machine's kernels produced, or a cross-path tolerance tuned to them, fails here.
+OTHER_CPU := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 MKL_ENABLE_INSTRUCTIONS=SSE4_2 OPENBLAS_CORETYPE=Haswell
+test-portable: $(STAMP)
+	$(OTHER_CPU) OMP_NUM_THREADS=2 $(PY) -m pytest -q -p no:xdist -m "not slow or cross_path"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -51,16 +51,20 @@ def column(rows: list[dict[str, str]], key: str) -> list[float]:
 
 
 class TinyFeatures(nn.Module):
-    """A fixed random-weight conv net standing in for Inception (uint8 (N, 3, H, W) -> (N, 64) features), so
-    training tests exercise the FID path in milliseconds; the real Inception has its own test."""
+    """A fixed random-weight conv net standing in for Inception (uint8 (N, 3, H, W) -> (N, 64) features), so tests
+    exercise the FID path in milliseconds; the real Inception has its own test.  Counts the images it sees."""
+
+    num_features = 64                       # what torchmetrics' FrechetInceptionDistance(feature=module) reads
 
     def __init__(self) -> None:
         super().__init__()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             self.net = nn.Sequential(nn.Conv2d(3, 16, 3, 2), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten())
+        self.images_seen = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.images_seen += len(x)
         return self.net(x.float() / 127.5 - 1)
 
 
@@ -128,7 +132,9 @@ NO_GPU = pytest.mark.skip(reason="needs a CUDA GPU: run `pytest -m gpu` on one (
 
 def pytest_collection_modifyitems(items):
     """Every test that runs the CLI in a subprocess (``run_cli``, ``start_cli``) is slow: ``make test-fast``
-    leaves it out.  Tests marked ``gpu`` are skipped where torch sees no CUDA device (the only skips allowed)."""
+    leaves it out.  Tests marked ``gpu`` are skipped where torch sees no CUDA device (the only skips allowed).
+    ``cross_path`` marks the tests that compare numbers computed by two code paths (memory formats, DDP, compile,
+    the recipe options): ``make test-portable`` runs them with the fast tier on other kernels."""
     for item in items:
         if {"run_cli", "start_cli"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

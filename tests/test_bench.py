@@ -1,5 +1,5 @@
 """The benchmark: its hand-written baseline computes what the framework computes, and ``--quick`` reports
-consistent numbers for every section (the real bundled Inception times FID)."""
+consistent numbers for every section but FID (its timings: test_fidelity), written under ./outputs/ by default."""
 from __future__ import annotations
 
 import copy
@@ -43,10 +43,12 @@ def test_raw_loop_trains_exactly_like_the_framework(make_cfg, task, precision):
 
 
 @pytest.mark.slow
-def test_quick_bench(tmp_path, capsys):
-    out, md = tmp_path / "bench.json", tmp_path / "bench.md"
-    result = cli.main(["--quick", "--out", str(out), "--markdown", str(md), "--fid-samples", "8",
-                       "--real-samples", "24", "--override", "trainer.log_every_n_steps=1"])
+def test_quick_bench(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROJECT_ROOT", raising=False)
+    md = tmp_path / "bench.md"
+    result = cli.main(["--quick", "--no-fid", "--markdown", str(md), "--override", "trainer.log_every_n_steps=1"])
+    (out,) = (tmp_path / "outputs" / "bench").glob("*.json")                     # the default: under ./outputs/
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     assert result["overrides"] == ["trainer.log_every_n_steps=1"]
     assert result["machine"]["cores"] >= 1 and result["machine"]["torch"]
@@ -56,7 +58,6 @@ def test_quick_bench(tmp_path, capsys):
     for r in rows:
         assert r["channels_last"] is CHANNELS_LAST_FASTER["cpu"][r["upsampler_family"]]     # model.channels_last=auto
         assert r["overhead"] == pytest.approx(r["raw_images_per_s"] / r["framework_images_per_s"] - 1)
-        assert -0.5 < r["overhead"] < 1.0             # the same model and batch on both sides (loose: shared CI CPU)
         assert r["channels_last_speedup"] == pytest.approx(
             r["raw_channels_last_images_per_s"] / r["raw_nchw_images_per_s"])
     (family,) = result["families"]
@@ -64,13 +65,11 @@ def test_quick_bench(tmp_path, capsys):
     assert data_path["in_memory_images_per_s"] == pytest.approx(data_path["ratio"] * data_path["indexing_images_per_s"])
     assert family["batch_size"] == FAMILIES["dcgan32_ngf16"].batch_size and family["sampling_images_per_s"] > 0
 
-    fid = result["fid"]
-    assert (fid["num_fake"], fid["num_real"], fid["extractor"]) == (8, 24, "inception-v3-bundled")
-    assert fid["warm_s"] < fid["cold_s"] and fid["speedup"] == pytest.approx(fid["cold_s"] / fid["warm_s"])
+    assert "fid" not in result
     goals = {g["goal"].split(":")[0]: g for g in result["goals"]}
     assert goals["dcgan32_ngf16"]["met"] == (max(r["overhead"] for r in rows) <= 0.08)
     printed = capsys.readouterr().out
-    assert "Training throughput" in printed and "Goals" in printed and str(out) in printed
+    assert "Training throughput" in printed and "Goals" in printed and str(out.relative_to(tmp_path)) in printed
     table = md.read_text()
     assert table.count("| dcgan32_ngf16 | `") == 2 and f"{rows[0]['overhead']:+.1%}" in table
 

@@ -1,7 +1,7 @@
-"""Data modules: shapes, value ranges, labels and masks, splits, seeds, errors, configs; InMemoryBatches speed."""
+"""Data modules: shapes, value ranges, labels and masks, splits, seeds, errors, configs; InMemoryBatches."""
 from __future__ import annotations
 
-import time
+import socket
 from pathlib import Path
 
 import pytest
@@ -189,14 +189,6 @@ def test_generated_data_is_seeded(tmp_path):
     assert torch.equal(a, b) and torch.equal(ma, mb) and not torch.equal(a, c)
 
 
-def test_generation_speed(tmp_path):
-    start = time.perf_counter()
-    ShapesDataModule(data_root=str(tmp_path), num_samples=2000, val_size=8).setup()
-    seconds = time.perf_counter() - start
-    print(f"2000 shapes at 64 px: {seconds:.2f} s")
-    assert seconds < 5
-
-
 # ---- size, range and channel conversion ------------------------------------------------------------------------
 def test_pad_centres_the_28px_image_on_background(tmp_path):
     raw = load_fashion_mnist("train", str(tmp_path), download=False)[0][:8].float() / 127.5 - 1
@@ -346,11 +338,16 @@ def test_missing_data_says_how_to_get_it(monkeypatch, tmp_path, module, constant
 
 @pytest.mark.parametrize("cls,hint", [(CIFAR10DataModule, "cifar-10-batches-py"), (CelebADataModule, "celeba/"),
                                       (OxfordPetsDataModule, "oxford-iiit-pet/")])
-def test_online_only_datasets_fail_fast_offline(tmp_path, cls, hint):
-    start = time.perf_counter()
+def test_online_only_datasets_fail_fast_offline(tmp_path, monkeypatch, cls, hint):
+    """Refused before any attempt to reach the network (which, offline, can hang until a timeout)."""
+    def no_network(*args, **kwargs):
+        raise AssertionError("tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     with pytest.raises(DatasetUnavailableError, match="download=True") as err:
         cls(data_root=str(tmp_path), download=False).setup()
-    assert f"{tmp_path}/{hint}" in str(err.value) and time.perf_counter() - start < 5
+    assert f"{tmp_path}/{hint}" in str(err.value)
 
 
 def test_a_failed_download_does_not_suggest_downloading(tmp_path):

@@ -21,10 +21,10 @@ import torch
 from conftest import REPO
 from upsamplelab.data import fashion_mnist
 from upsamplelab.gpu_check import summary
-from upsamplelab.gpu_check.runner import GRACE_S, run_step
-from upsamplelab.gpu_check.steps import TOTAL_BUDGET_S, Step, plan
+from upsamplelab.gpu_check.runner import run_step
+from upsamplelab.gpu_check.steps import DRY_RUN_BUDGET_FACTOR, TOTAL_BUDGET_S, Step, plan
 
-DRY_RUN_LIMIT_S = 180
+HANG_GUARD_S = 600                  # a dry run that has not ended by then is hung (it takes 1-3 minutes here)
 
 
 def write_idx_gz(path: Path, magic: int, array: np.ndarray) -> None:
@@ -65,9 +65,9 @@ def test_a_failed_or_hung_step_is_recorded_and_the_next_one_runs(tmp_path):
              Step("passes", "writes its output", 30, ("-c", "open('out.json', 'w').write('{}')"), "out.json")]
     failed, hung, passed = (run_step(step, tmp_path) for step in steps)
     assert (failed["status"], failed["returncode"]) == ("failed", 3) and "boom" in failed["log_tail"]
-    assert hung["status"] == "timed out" and 2 <= hung["seconds"] < 2 + GRACE_S + 5
+    assert hung["status"] == "timed out" and 2 <= hung["seconds"] < 60            # stopped, not slept to the end
     child = int((tmp_path / hung["log"]).read_text().split()[0])
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30                                              # ends at once unless broken
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(child)
@@ -78,6 +78,7 @@ def test_the_plan_fits_the_window_and_the_dry_run_runs_the_same_steps():
     gpu, dry = plan(dry_run=False), plan(dry_run=True)
     assert sum(s.budget_s for s in gpu) == TOTAL_BUDGET_S <= 8 * 60
     assert [s.name for s in dry] == [s.name for s in gpu]
+    assert [s.budget_s for s in dry] == [s.budget_s * DRY_RUN_BUDGET_FACTOR for s in gpu]      # a CPU under load
     assert [s.name for s in dry if s.skip] == ["bench_compile"] and not any(s.skip for s in gpu)
     assert all("cuda" not in s.args for s in dry) and all("cuda" in s.args for s in gpu if s.name.startswith("bench"))
 
@@ -125,8 +126,8 @@ def probe_wheel(folder: Path) -> str:
 @pytest.mark.slow
 def test_dry_run_passes_and_writes_the_summary(tmp_path):
     """``bash scripts/gpu_check.sh --dry-run --out DIR`` with a carried wheel and a carried Fashion-MNIST folder:
-    every step but the compile timings passes on the CPU within 3 minutes, and summary.json holds each step's
-    result."""
+    every step but the compile timings passes on the CPU, and summary.json holds each step's result (how long
+    it takes is the GPU check's business on a GPU, not a CPU test's)."""
     wheels, data, out = tmp_path / "whl", tmp_path / "data", tmp_path / "out"
     wheels.mkdir()
     wheel = probe_wheel(wheels)
@@ -134,12 +135,9 @@ def test_dry_run_passes_and_writes_the_summary(tmp_path):
     (data / "fashion-mnist").symlink_to(fashion_mnist.FASHION_MNIST_DIR)
     env = dict(os.environ, PYTHON=sys.executable, GPU_CHECK_WHEEL_DIR=str(wheels), GPU_CHECK_DATA_DIR=str(data),
                OMP_NUM_THREADS="1")
-    start = time.monotonic()
     proc = subprocess.run(["bash", str(REPO / "scripts" / "gpu_check.sh"), "--dry-run", "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=2 * DRY_RUN_LIMIT_S)
-    took = time.monotonic() - start
+                          env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert took < DRY_RUN_LIMIT_S, f"dry run took {took:.0f} s"
 
     result = json.loads((out / "summary.json").read_text())
     assert result["dry_run"] and result["passed"] and result["carried_wheels"] == [wheel]

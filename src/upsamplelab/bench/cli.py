@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ..analysis.fid_timing import time_fid
-from ..app.config import CONFIG_DIR, silence_library_noise
+from ..app.config import silence_library_noise
 from ..metrics import fidelity
 from ..nn import build_upsampler, list_upsamplers
 from . import model_timings
@@ -152,7 +152,7 @@ def quiet() -> None:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    os.environ.setdefault("PROJECT_ROOT", str(CONFIG_DIR.parent))
+    os.environ.setdefault("PROJECT_ROOT", str(Path.cwd()))       # data, FID cache and outputs under ./, as train
     quiet()
     start = time.perf_counter()
     result: dict[str, Any] = {"command": " ".join(["python -m upsamplelab.bench", *(argv or sys.argv[1:])]),
@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             result["fid"] = bench_fid(args.fid_samples, args.real_samples)
     result["goals"] = check(result["models"], result["families"], result.get("fid"), device_type=args.device)
     result["wall_time_s"] = time.perf_counter() - start
-    out = args.out or CONFIG_DIR.parent / "outputs" / "bench" / f"{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
+    out = args.out or Path("outputs") / "bench" / f"{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     if args.markdown:

@@ -187,7 +187,7 @@ class GANModule(UpsampleLabModule):
         sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
         net = self.evaluated_generator
         with torch.no_grad():
-            return torch.cat([net(self.generator.sample_noise(b, g).to(self.device)) for b in sizes])
+            return torch.cat([net(self.generator.sample_noise(b, g).to(self.device, self.dtype)) for b in sizes])
 
     def on_validation_epoch_end(self) -> None:
         with torch.no_grad():
