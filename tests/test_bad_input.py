@@ -48,6 +48,8 @@ CASES = {
                                    "upsampler 'bilinear_additive' needs in_channels to be a multiple of out_channels "
                                    "(it sums groups of in_channels / out_channels consecutive channels), got "
                                    "in_channels=12, out_channels=8"),
+    "boundary tolerance": (["model=unet", "data=shapes", "model.boundary_tolerance=-1"],
+                           "model.boundary_tolerance must be an int >= 0 (pixels), got -1"),
 }
 
 
