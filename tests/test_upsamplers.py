@@ -592,3 +592,5 @@ def test_extended_odena_grid_adds_the_fixed_filters_that_fit_a_generator():
 def test_decoder_comparisons_include_the_content_aware_upsamplers():
     for experiment in ("compare_upsamplers_unet", "compare_fcn_heads"):
         assert set(list_upsamplers(tag="content_aware")) <= set(swept_upsamplers(experiment))
+    assert {"bilinear_additive", "convT_k4_bau_residual"} <= set(swept_upsamplers("compare_upsamplers_unet"))
+    assert {"bilinear_convT", "bilinear_fixed"} <= set(swept_upsamplers("compare_fcn_heads"))
