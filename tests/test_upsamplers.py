@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from upsamplelab.models import DCGANGenerator
 from upsamplelab.nn import (
+    FixedBilinearUpsampler,
     PixelShuffleUpsampler,
     TransposedConvUpsampler,
     build_upsampler,
@@ -184,6 +185,8 @@ def test_fixed_kernel_convT_only_for_x2(name):
 def test_bilinear_convT_needs_even_scale():
     with pytest.raises(ValueError, match=r"bilinear_convT' supports scale_factor in even factors .*got 3"):
         build_upsampler("bilinear_convT", 2, 2, scale_factor=3)
+    with pytest.raises(ValueError, match=r"scale_factor must be even \(padding r/2\), got 3"):
+        FixedBilinearUpsampler(2, 2, scale_factor=3)
     assert "bilinear_convT" not in list_upsamplers(scale_factor=3)
     assert "bilinear_convT" in list_upsamplers(scale_factor=4) and "bilinear_convT" in list_upsamplers(scale_factor=6)
 

@@ -24,8 +24,6 @@ from ..checks import check_int
 
 def erode_square(mask: Tensor, radius: int) -> Tensor:
     """``mask`` (N, K, H, W) bool eroded by the (2 radius + 1)^2 square; outside the image counts as inside."""
-    if radius == 0:
-        return mask
     outside = F.max_pool2d((~mask).float(), 2 * radius + 1, stride=1, padding=radius)
     return outside == 0
 
@@ -38,8 +36,6 @@ def disk_rectangles(radius: int) -> list[tuple[int, int]]:
 
 def dilate_disk(mask: Tensor, radius: int) -> Tensor:
     """The pixels of (N, K, H, W) within Euclidean distance ``radius`` of a pixel of ``mask``."""
-    if radius == 0:
-        return mask
     m = mask.float()
     near = torch.zeros_like(mask)
     for dy, dx in disk_rectangles(radius):

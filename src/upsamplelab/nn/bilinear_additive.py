@@ -10,8 +10,8 @@ when each decoder width is a multiple of the next (both always for one channel; 
 residual form adds it, as a parameter-free skip branch, to the output of a learned upsampler: here DCGAN's transposed
 conv K4/S2/P1.
 
-Both resize, then sum (the paper's order, and the NumPy reference's); the modules sum first, then resize, which is
-the same linear map on fewer channels (bilinear resizing acts on each channel alone).  Bilinear resizing is
+The paper (and the NumPy reference, ``ops.bilinear_additive_reference``) resizes, then sums; the modules sum first,
+then resize: the same linear map (bilinear resizing acts on each channel alone), on fewer channels.  Bilinear resizing is
 ``F.interpolate(mode="bilinear", align_corners=False)``, so a constant input gives a constant output everywhere.
 """
 from __future__ import annotations
