@@ -39,7 +39,9 @@ def test_fixed_filters_even_out_the_k3_overlap():
         np.testing.assert_allclose(upsampler_overlap(name, 4)[2:-2, 2:-2], 9.0, rtol=0, atol=1e-12)
     assert upsampler_overlap("resize_conv_nearest", 4) is None
     assert transposed_conv_upsamplers() == ["convT_k3", "convT_k4", "convT_k2", "bilinear_convT", "convT_k3_fir",
-                                            "convT_k3_zoh"]
+                                            "convT_k3_zoh", "convT_k4_bau_residual"]
+    # K4/S2's even 4 taps, plus 1 from the residual branch (bilinear additive upsampling of the ones, 1 -> 1 channel)
+    np.testing.assert_allclose(upsampler_overlap("convT_k4_bau_residual", 4)[2:-2, 2:-2], 5.0, rtol=0, atol=1e-12)
 
 
 def test_upsampler_panels_carry_the_verdict(tmp_path):

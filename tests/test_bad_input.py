@@ -43,6 +43,13 @@ CASES = {
     "scale set by the model": (GAN + ["+upsampler.scale_factor=4"],
                                "upsampler.scale_factor=4 is set by the model for each of its upsampling layers"),
     "test checkpoint": (GAN + ["test_ckpt=newest"], "test_ckpt must be one of ['best', 'last'], got 'newest'"),
+    "bilinear additive channels": (["model=autoencoder", "data=digits", "model.net.widths=[8,12]",
+                                    "upsampler=bilinear_additive"],
+                                   "upsampler 'bilinear_additive' needs in_channels to be a multiple of out_channels "
+                                   "(it sums groups of in_channels / out_channels consecutive channels), got "
+                                   "in_channels=12, out_channels=8"),
+    "boundary tolerance": (["model=unet", "data=shapes", "model.boundary_tolerance=-1"],
+                           "model.boundary_tolerance must be an int >= 0 (pixels), got -1"),
 }
 
 

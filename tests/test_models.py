@@ -23,7 +23,8 @@ def assert_trains(model: torch.nn.Module, x: torch.Tensor, expected_shape: tuple
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("image_size,channels", [(32, 1), (64, 3)])
 def test_dcgan(name, image_size, channels):
-    g = DCGANGenerator(name, nz=8, ngf=8, image_size=image_size, channels=channels)
+    ngf = 8 if upsampler_info(name).supports_channels(8, channels) else 6       # 6: the last stage sums pairs
+    g = DCGANGenerator(name, nz=8, ngf=ngf, image_size=image_size, channels=channels)
     d = DCGANDiscriminator(ndf=8, image_size=image_size, channels=channels)
     assert_trains(g, torch.randn(2, 8), (2, channels, image_size, image_size))
     fake = g(torch.randn(3, 8, 1, 1))
@@ -57,6 +58,35 @@ def test_fcn(name):
 def test_autoencoder(name, size):
     assert_trains(ConvAutoencoder(name, channels=1, widths=[8, 16], latent_channels=4),
                   torch.randn(2, 1, size, size), (2, 1, size, size))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if upsampler_info(n).in_multiple_of_out])
+def test_models_refuse_channel_pairs_the_upsampler_cannot_map(name):
+    """Bilinear additive upsampling needs in_channels a multiple of out_channels: an RGB DCGAN with ngf 64 or an RGB
+    autoencoder with widths [32, 64] is refused when built, naming the upsampler and the channels; every U-Net
+    decoder stage (C -> C/2) and the FCN head (classes -> classes) fit."""
+    refused = f"upsampler '{name}' needs in_channels to be a multiple of out_channels .*got in_channels=%d, " \
+              "out_channels=3$"
+    with pytest.raises(ValueError, match=refused % 64):
+        DCGANGenerator(name, ngf=64, channels=3)
+    with pytest.raises(ValueError, match=refused % 32):
+        ConvAutoencoder(name, channels=3)
+    assert_trains(UNet(name, in_channels=3, num_classes=3, depth=2, base_width=6), torch.randn(2, 3, 8, 8),
+                  (2, 3, 8, 8))
+    assert_trains(FCN(name, in_channels=3, num_classes=3, depth=1, base_width=4), torch.randn(2, 3, 8, 8),
+                  (2, 3, 8, 8))
+
+
+def test_fcn_fixed_bilinear_head_is_the_learnable_head_at_init_without_parameters():
+    """With the same encoder weights, FCN with ``bilinear_fixed`` computes what FCN with ``bilinear_convT`` computes
+    at initialisation; its head has no parameter and puts nothing in a checkpoint."""
+    fixed = FCN("bilinear_fixed", in_channels=3, num_classes=5, depth=3, base_width=4)
+    learnable = FCN("bilinear_convT", in_channels=3, num_classes=5, depth=3, base_width=4)
+    missing, unexpected = fixed.load_state_dict(learnable.state_dict(), strict=False)
+    assert not missing and unexpected == ["up.conv.weight", "up.conv.bias"]
+    assert not list(fixed.up.parameters()) and not any(k.startswith("up.") for k in fixed.state_dict())
+    x = torch.randn(2, 3, 16, 16)
+    torch.testing.assert_close(fixed(x), learnable(x))
 
 
 def test_dcgan_init_is_normal_002():

@@ -27,6 +27,8 @@ def test_fast_dev_run(make_cfg, task, upsampler):
     metrics = train(cfg)
     assert metrics and all(torch.isfinite(torch.tensor(v)) for v in metrics.values())
     assert any(k.startswith("test/") for k in metrics)
+    if task in ("unet", "fcn"):                                     # the configured boundary metrics reach the test
+        assert {"test/boundary_f1", "test/boundary_iou"} <= set(metrics)
 
 
 def test_autoencoder_learns(make_cfg, tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from omegaconf import OmegaConf
 
 from upsamplelab.models import DCGANGenerator
 from upsamplelab.nn import (
+    FixedBilinearUpsampler,
     PixelShuffleUpsampler,
     TransposedConvUpsampler,
     build_upsampler,
@@ -20,7 +22,9 @@ from upsamplelab.nn import (
 )
 from upsamplelab.nn import transposed_conv
 from upsamplelab.ops import (
+    bilinear_additive_reference,
     bilinear_kernel,
+    bilinear_resize_reference,
     carafe_reassembly_reference,
     conv_transpose2d_scatter,
     pixel_shuffle_reference,
@@ -31,17 +35,44 @@ from upsamplelab.ops.zero_insertion import correlate2d
 
 NAMES = list_upsamplers()
 CONVT_FIXED = ["convT_k3", "convT_k4", "convT_k2"]
+PARAMETER_FREE = list_upsamplers(tag="parameter_free")
 
 
 def test_registry_has_the_documented_names():
     assert set(NAMES) == {"convT_k3", "convT_k4", "convT_k2", "resize_conv_nearest", "resize_conv_bilinear",
                           "pixel_shuffle", "pixel_shuffle_icnr", "bilinear_convT", "convT_k3_fir", "convT_k3_zoh",
-                          "pixel_shuffle_blur", "carafe", "dysample"}
+                          "pixel_shuffle_blur", "carafe", "dysample", "bilinear_additive", "convT_k4_bau_residual",
+                          "bilinear_fixed"}
+
+
+def fitting(name: str, in_channels: int, out_channels: int) -> tuple[int, int]:
+    """(in_channels, out_channels) when the upsampler takes them; else, for an upsampler whose in_channels must be a
+    multiple of out_channels, the smallest multiple >= 2 * out_channels that is >= in_channels (a real group sum)."""
+    if upsampler_info(name).supports_channels(in_channels, out_channels):
+        return in_channels, out_channels
+    return out_channels * max(2, -(-in_channels // out_channels)), out_channels
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_maps_16_to_8_channels_at_x2(name):
     assert build_upsampler(name, 16, 8)(torch.randn(2, 16, 8, 8)).shape == (2, 8, 16, 16)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_channel_pairs_are_refused_iff_the_registry_says(name):
+    """3 -> 5 channels: refused, naming the upsampler and both counts, exactly by the upsamplers registered with
+    ``in_multiple_of_out`` (bilinear additive upsampling sums groups of in/out channels); 10 -> 5 fits them."""
+    info = upsampler_info(name)
+    assert info.supports_channels(3, 5) is not info.in_multiple_of_out and info.supports_channels(10, 5)
+    if info.supports_channels(3, 5):
+        return
+    with pytest.raises(ValueError, match=f"^upsampler '{name}' needs in_channels to be a multiple of out_channels "
+                                         r"\(.*\), got in_channels=3, out_channels=5$"):
+        build_upsampler(name, 3, 5)
+    module_class = type(build_upsampler(name, 10, 5))
+    with pytest.raises(ValueError, match="needs in_channels to be a multiple of out_channels.*in_channels=3, "
+                                         "out_channels=5"):
+        module_class(3, 5)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -51,19 +82,20 @@ def test_shape_is_exactly_scaled(name, scale):
         with pytest.raises(ValueError, match="scale_factor"):
             build_upsampler(name, 3, 5, scale)
         return
-    up = build_upsampler(name, 3, 5, scale)
+    c_in, c_out = fitting(name, 3, 5)
+    up = build_upsampler(name, c_in, c_out, scale)
     for h, w in [(1, 1), (4, 4), (5, 7)]:
-        x = torch.randn(2, 3, h, w, requires_grad=True)
+        x = torch.randn(2, c_in, h, w, requires_grad=True)
         y = up(x)
-        assert y.shape == (2, 5, scale * h, scale * w)
+        assert y.shape == (2, c_out, scale * h, scale * w)
         y.square().mean().backward()
         assert x.grad is not None and torch.isfinite(x.grad).all()
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_parameters_are_trainable(name):
-    params = list(build_upsampler(name, 4, 8).parameters())
-    assert params and all(p.requires_grad for p in params)
+def test_parameters_are_trainable_unless_parameter_free(name):
+    params = list(build_upsampler(name, *fitting(name, 4, 8)).parameters())
+    assert (not params) if name in PARAMETER_FREE else (params and all(p.requires_grad for p in params))
 
 
 @pytest.mark.parametrize("name,count", [
@@ -73,9 +105,29 @@ def test_parameters_are_trainable(name):
     ("convT_k3_fir", 296), ("convT_k3_zoh", 296), ("pixel_shuffle_blur", 1184),     # the fixed filters are buffers
     ("carafe", 58060),              # compressor 4*64 + 64, encoder 64*(4*25)*9 + 100, projection 4*8 + 8
     ("dysample", 80),               # offsets 4*(2*4) + 8, projection 4*8 + 8
+    ("bilinear_fixed", 0),          # the kernel is a buffer
 ])
 def test_parameter_counts_4_to_8(name, count):
     assert sum(p.numel() for p in build_upsampler(name, 4, 8).parameters()) == count
+
+
+@pytest.mark.parametrize("name,count", [("bilinear_additive", 0), ("convT_k4_bau_residual", 8 * 4 * 16 + 4)])
+def test_parameter_counts_8_to_4(name, count):
+    assert sum(p.numel() for p in build_upsampler(name, 8, 4).parameters()) == count
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_upsampler_table_has_every_upsampler_with_its_measured_parameter_count():
+    """Each registered name has one row in the README's table, whose "params, 64→64 ch" cell is
+    ``sum(p.numel() for p in build_upsampler(name, 64, 64).parameters())``."""
+    section = README.read_text().split("\n## Upsamplers\n")[1].split("\n## ")[0]
+    rows = re.findall(r"^\| `(\w+)` \| .*? \| ([\d,]+) \| ", section, re.M)
+    counts = {name: int(count.replace(",", "")) for name, count in rows}
+    assert sorted(counts) == sorted(NAMES) and len(rows) == len(NAMES)
+    for name in NAMES:
+        assert counts[name] == sum(p.numel() for p in build_upsampler(name, 64, 64).parameters()), name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -133,6 +185,8 @@ def test_fixed_kernel_convT_only_for_x2(name):
 def test_bilinear_convT_needs_even_scale():
     with pytest.raises(ValueError, match=r"bilinear_convT' supports scale_factor in even factors .*got 3"):
         build_upsampler("bilinear_convT", 2, 2, scale_factor=3)
+    with pytest.raises(ValueError, match=r"scale_factor must be even \(padding r/2\), got 3"):
+        FixedBilinearUpsampler(2, 2, scale_factor=3)
     assert "bilinear_convT" not in list_upsamplers(scale_factor=3)
     assert "bilinear_convT" in list_upsamplers(scale_factor=4) and "bilinear_convT" in list_upsamplers(scale_factor=6)
 
@@ -223,8 +277,9 @@ def test_zero_order_hold_is_checkerboard_free_for_every_order_and_scale(order, s
 @pytest.mark.parametrize("name", NAMES)
 def test_channels_last_computes_the_same_function(name):
     torch.manual_seed(0)
-    up = randomize_(build_upsampler(name, 4, 6), nonnegative=False)
-    x = torch.randn(2, 4, 6, 5)
+    c_in, c_out = fitting(name, 4, 6)
+    up = randomize_(build_upsampler(name, c_in, c_out), nonnegative=False)
+    x = torch.randn(2, c_in, 6, 5)
     outputs, grads = [], []
     for fmt in (torch.contiguous_format, torch.channels_last):
         xi = x.clone().to(memory_format=fmt).requires_grad_(True)
@@ -244,11 +299,16 @@ def test_registry_family_is_the_modules(name):
 
 def test_list_upsamplers_filters():
     assert list_upsamplers(checkerboard_free=True) == [n for n in NAMES if upsampler_info(n).checkerboard_free_at_init]
-    assert set(list_upsamplers(checkerboard_free=False)) == {"convT_k3", "convT_k4", "convT_k2", "pixel_shuffle"}
+    assert set(list_upsamplers(checkerboard_free=False)) == {"convT_k3", "convT_k4", "convT_k2", "pixel_shuffle",
+                                                             "convT_k4_bau_residual"}
     assert list_upsamplers(family="transposed_conv") == ["convT_k3", "convT_k4", "convT_k2", "bilinear_convT"]
     assert list_upsamplers(tag="content_aware") == ["carafe", "dysample"]
     assert set(list_upsamplers(tag="fixed_filter")) == {"convT_k3_fir", "convT_k3_zoh", "pixel_shuffle_blur"}
-    assert list_upsamplers(scale_factor=4) == [n for n in NAMES if n not in CONVT_FIXED + ["convT_k3_fir"]]
+    assert PARAMETER_FREE == ["bilinear_additive", "bilinear_fixed"]
+    assert list_upsamplers(scale_factor=4) == [n for n in NAMES
+                                               if n not in CONVT_FIXED + ["convT_k3_fir", "convT_k4_bau_residual"]]
+    assert list_upsamplers(scale_factor=3) == [n for n in list_upsamplers(scale_factor=4)
+                                               if n not in ("bilinear_convT", "bilinear_fixed")]
     assert list_upsamplers(checkerboard_free=True, tag="content_aware", scale_factor=2) == ["carafe", "dysample"]
 
 
@@ -324,40 +384,63 @@ def dysample_ref(up, x: np.ndarray) -> np.ndarray:
     return project_ref(up, out)
 
 
+def bilinear_additive_ref(up, x: np.ndarray) -> np.ndarray:
+    return bilinear_additive_reference(x, up.out_channels, up.scale_factor)
+
+
+def bilinear_additive_residual_ref(up, x: np.ndarray) -> np.ndarray:
+    """The K4/S2/P1 transposed conv by scatter-add, plus its bias, plus bilinear additive upsampling of x."""
+    convT = conv_transpose2d_scatter(x, arr(up.conv.weight), stride=2, padding=1)
+    return convT + arr(up.conv.bias)[None, :, None, None] + bilinear_additive_ref(up, x)
+
+
+def fixed_bilinear_ref(up, x: np.ndarray) -> np.ndarray:
+    """FCN's bilinear kernel (K = 2r) on the channel diagonal, painted by scatter-add with stride r, cropped r/2."""
+    r = up.scale_factor
+    kernel = bilinear_kernel(up.in_channels, up.out_channels, 2 * r).double().numpy()
+    return conv_transpose2d_scatter(x, kernel, stride=r, padding=r // 2)
+
+
 REFERENCES = {"convT_k3_fir": filtered_convT_ref, "convT_k3_zoh": filtered_convT_ref,
-              "pixel_shuffle_blur": blurred_pixel_shuffle_ref, "carafe": carafe_ref, "dysample": dysample_ref}
+              "pixel_shuffle_blur": blurred_pixel_shuffle_ref, "carafe": carafe_ref, "dysample": dysample_ref,
+              "bilinear_additive": bilinear_additive_ref, "convT_k4_bau_residual": bilinear_additive_residual_ref,
+              "bilinear_fixed": fixed_bilinear_ref}
 REFERENCE_CASES = [(name, scale, {}) for name in REFERENCES for scale in scales_of(name)] + [
     ("convT_k3_zoh", 3, dict(order=2)), ("carafe", 2, dict(k_up=3, compressed_channels=8)),
-    ("dysample", 2, dict(groups=2, dynamic_scope=True)),
+    ("dysample", 2, dict(groups=2, dynamic_scope=True)), ("bilinear_additive", 3, {}), ("bilinear_fixed", 8, {}),
 ]
 
 
-def test_every_filtered_or_content_aware_upsampler_has_a_reference():
-    assert set(REFERENCES) == set(list_upsamplers(tag="fixed_filter") + list_upsamplers(tag="content_aware"))
+def test_every_upsampler_beyond_a_torch_layer_has_a_reference():
+    """The filtered, content-aware and parameter-free upsamplers and the residual form are held to NumPy."""
+    assert set(REFERENCES) == set(list_upsamplers(tag="fixed_filter") + list_upsamplers(tag="content_aware")
+                                  + PARAMETER_FREE + ["convT_k4_bau_residual"])
 
 
 @pytest.mark.parametrize("name,scale,overrides", REFERENCE_CASES, ids=str)
 def test_float64_module_equals_numpy_reference(name, scale, overrides):
-    up = randomize_(build_upsampler(name, 4, 6, scale, **overrides).double(), nonnegative=False)
-    x = torch.randn(2, 4, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    c_in, c_out = fitting(name, 4, 6)
+    up = randomize_(build_upsampler(name, c_in, c_out, scale, **overrides).double(), nonnegative=False)
+    x = torch.randn(2, c_in, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         got = up(x).numpy()
     expected = REFERENCES[name](up, x.numpy())
-    assert got.shape == expected.shape == (2, 6, 5 * scale, 6 * scale)
+    assert got.shape == expected.shape == (2, c_out, 5 * scale, 6 * scale)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", list(REFERENCES))
 def test_float32_module_matches_float64_reference(name):
-    up = randomize_(build_upsampler(name, 4, 6), nonnegative=False)
-    x = torch.randn(2, 4, 5, 6, generator=torch.Generator().manual_seed(2))
+    c_in, c_out = fitting(name, 4, 6)
+    up = randomize_(build_upsampler(name, c_in, c_out), nonnegative=False)
+    x = torch.randn(2, c_in, 5, 6, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         got = up(x)
     assert got.dtype == torch.float32
     np.testing.assert_allclose(got.numpy(), REFERENCES[name](up, x.double().numpy()), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("name", list_upsamplers(tag="fixed_filter"))
+@pytest.mark.parametrize("name", list_upsamplers(tag="fixed_filter") + ["bilinear_fixed"])
 def test_fixed_filters_are_buffers_a_model_init_does_not_touch(name):
     up = build_upsampler(name, 3, 3)
     (buffer_name, fixed), = up.named_buffers()
@@ -441,6 +524,49 @@ def test_bad_overrides_are_named(name, kwargs, match):
         build_upsampler(name, 4, 4, **kwargs)
 
 
+# --- Wojna et al.'s bilinear additive upsampling and FCN's fixed bilinear head -----------------------------------
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_bilinear_additive_with_groups_of_one_is_bilinear_resize(scale):
+    x = torch.randn(2, 3, 5, 7, dtype=torch.float64)
+    expected = F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+    torch.testing.assert_close(build_upsampler("bilinear_additive", 3, 3, scale)(x), expected, rtol=0, atol=1e-12)
+
+
+def test_bilinear_additive_sums_consecutive_channel_groups():
+    """Channel k of the input holds the constant k: output channel j is the sum over its group of 3, everywhere."""
+    x = torch.arange(6, dtype=torch.float64).view(1, 6, 1, 1).expand(2, 6, 4, 5)
+    y = build_upsampler("bilinear_additive", 6, 2)(x)
+    torch.testing.assert_close(y, torch.tensor([0.0 + 1 + 2, 3.0 + 4 + 5], dtype=torch.float64)
+                               .view(1, 2, 1, 1).expand(2, 2, 8, 10), rtol=0, atol=0)
+
+
+def test_bau_residual_is_convT_k4_plus_bilinear_additive():
+    torch.manual_seed(0)
+    residual = build_upsampler("convT_k4_bau_residual", 8, 4).double()
+    convT = build_upsampler("convT_k4", 8, 4).double()
+    convT.load_state_dict(residual.state_dict())
+    x = torch.randn(2, 8, 5, 6, dtype=torch.float64)
+    expected = convT(x) + build_upsampler("bilinear_additive", 8, 4)(x)
+    torch.testing.assert_close(residual(x), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("in_channels,out_channels,scale", [(4, 4, 2), (3, 3, 8), (8, 4, 2), (3, 6, 4)])
+def test_bilinear_fixed_is_bilinear_convT_at_init_without_parameters(in_channels, out_channels, scale):
+    """The same function as the learnable head at initialisation (channel i -> i for i < min(in, out)), but no
+    parameter to learn; with in == out its interior is bilinear resizing (the NumPy reference)."""
+    fixed = build_upsampler("bilinear_fixed", in_channels, out_channels, scale).double()
+    learnable = build_upsampler("bilinear_convT", in_channels, out_channels, scale).double()
+    x = torch.randn(2, in_channels, 6, 5, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fixed(x), learnable(x), rtol=0, atol=1e-12)
+    assert not list(fixed.parameters()) and list(learnable.parameters())
+    if in_channels == out_channels:
+        interior = (..., slice(scale, -scale), slice(scale, -scale))
+        np.testing.assert_allclose(fixed(x)[interior].numpy(), bilinear_resize_reference(x, scale)[interior],
+                                   rtol=0, atol=1e-12)
+
+
 # --- the experiments' grids name registered upsamplers ------------------------------------------------------------
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[1] / "configs" / "experiment"
@@ -469,3 +595,5 @@ def test_extended_odena_grid_adds_the_fixed_filters_that_fit_a_generator():
 def test_decoder_comparisons_include_the_content_aware_upsamplers():
     for experiment in ("compare_upsamplers_unet", "compare_fcn_heads"):
         assert set(list_upsamplers(tag="content_aware")) <= set(swept_upsamplers(experiment))
+    assert {"bilinear_additive", "convT_k4_bau_residual"} <= set(swept_upsamplers("compare_upsamplers_unet"))
+    assert {"bilinear_convT", "bilinear_fixed"} <= set(swept_upsamplers("compare_fcn_heads"))

@@ -12,3 +12,14 @@ def check_int(key: str, value: Any, minimum: int = 1, *, optional: bool = False,
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         reason = f" ({why})" if why else ""
         raise ValueError(f"{key} must be an int >= {minimum}{reason}, got {value!r}")
+
+
+def check_in_multiple_of_out(in_channels: int, out_channels: int, who: str) -> None:
+    """ValueError unless ``in_channels`` is a multiple of ``out_channels``, as bilinear additive upsampling needs
+    (it sums groups of in/out consecutive channels; Wojna et al. 2019); ``who`` names the upsampler.  Channels that
+    are not positive ints are left to ``Upsampler``'s own check."""
+    valid = all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in (in_channels, out_channels))
+    if valid and in_channels % out_channels:
+        raise ValueError(f"{who} needs in_channels to be a multiple of out_channels (it sums groups of "
+                         f"in_channels / out_channels consecutive channels), got in_channels={in_channels}, "
+                         f"out_channels={out_channels}")

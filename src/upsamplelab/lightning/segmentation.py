@@ -1,4 +1,6 @@
-"""Semantic segmentation: cross-entropy (+ optional soft Dice) with mIoU, Dice and pixel accuracy (torchmetrics)."""
+"""Semantic segmentation: cross-entropy (+ optional soft Dice) with mIoU, Dice, pixel accuracy (torchmetrics) and the
+boundary F-score and Boundary IoU (``upsamplelab.metrics.boundary``: ``boundary_tolerance`` and ``boundary_dilation``
+pixels)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -10,6 +12,8 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardIndex
 from torchmetrics.segmentation import DiceScore
 
+from ..checks import check_int
+from ..metrics import BoundaryF1, BoundaryIoU
 from .base import OptimizerFactory, UpsampleLabModule
 from .grids import mask_to_image
 from .performance import ChannelsLast
@@ -28,16 +32,21 @@ class SegmentationModule(UpsampleLabModule):
     def __init__(self, net: nn.Module, optimizer: OptimizerFactory, num_classes: int,
                  scheduler: Optional[object] = None, dice_weight: float = 0.0, grid_size: int = 8,
                  monitor: str = "val/miou", monitor_mode: str = "max",
-                 channels_last: ChannelsLast = "auto", compile: bool = False) -> None:
+                 channels_last: ChannelsLast = "auto", compile: bool = False, boundary_tolerance: int = 2,
+                 boundary_dilation: int = 2) -> None:
         super().__init__(monitor, monitor_mode, channels_last, compile)
         if num_classes < 2:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+        check_int("model.boundary_tolerance", boundary_tolerance, minimum=0, why="pixels")
+        check_int("model.boundary_dilation", boundary_dilation, why="pixels")
         self.net, self.optimizer, self.scheduler = net, optimizer, scheduler
         self.num_classes, self.dice_weight, self.grid_size = num_classes, dice_weight, grid_size
         metrics = MetricCollection({
             "miou": MulticlassJaccardIndex(num_classes, average="macro"),
             "dice": DiceScore(num_classes, average="macro", input_format="index"),
             "pixel_acc": MulticlassAccuracy(num_classes, average="micro"),
+            "boundary_f1": BoundaryF1(num_classes, boundary_tolerance),
+            "boundary_iou": BoundaryIoU(num_classes, boundary_dilation),
         })
         self.val_metrics, self.test_metrics = metrics.clone(prefix="val/"), metrics.clone(prefix="test/")
         self._grid_batch: Optional[tuple[Tensor, Tensor]] = None

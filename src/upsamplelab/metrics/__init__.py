@@ -9,9 +9,14 @@
   against another (``stride_periods`` from the number of layers); ``*_ci`` variants add a bootstrap interval
 - ``radial_power_spectrum`` / ``spectral_distance``: azimuthally averaged power spectra and their log-L1 distance
   (Durall, Keuper & Keuper 2020)
+- ``boundary_f1`` / ``boundary_iou``: segmentation scored along the class contours of label maps, the boundary
+  F-score (Csurka et al. 2013) and Boundary IoU (Cheng et al. 2021), per class (``*_per_class``) and as torchmetrics
+  ``BoundaryF1`` / ``BoundaryIoU``
 - ``fidelity_metrics``: FID (Heusel et al. 2017), KID (Bińkowski et al. 2018) and IS (Salimans et al. 2016) through
   torch-fidelity, with cached reference statistics; ``load_extractor``: the TF Inception-v3 they are defined on
 """
+from .boundary import (BoundaryF1, BoundaryIoU, boundary_f1, boundary_f1_per_class, boundary_iou,
+                       boundary_iou_per_class)
 from .fidelity import fidelity_metrics, reference_cache_path
 from .inception import load_extractor
 from .phase_contrast import phase_contrast
@@ -21,7 +26,8 @@ from .spectrum import power_spectrum, radial_power_spectrum, spectral_distance
 from .stride_band import stride_band_energy, stride_band_excess, stride_band_excess_ci
 from .stride_peak import stride_peak_excess, stride_peak_excess_ci, stride_peak_score, stride_periods
 
-__all__ = ["ExcessCI", "fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy", "power_spectrum",
-           "radial_power_spectrum", "reference_cache_path", "spectral_distance", "stride_band_energy",
-           "stride_band_excess", "stride_band_excess_ci", "stride_peak_excess", "stride_peak_excess_ci",
-           "stride_peak_score", "stride_periods"]
+__all__ = ["BoundaryF1", "BoundaryIoU", "ExcessCI", "boundary_f1", "boundary_f1_per_class", "boundary_iou",
+           "boundary_iou_per_class", "fidelity_metrics", "load_extractor", "phase_contrast", "phase_energy",
+           "power_spectrum", "radial_power_spectrum", "reference_cache_path", "spectral_distance",
+           "stride_band_energy", "stride_band_excess", "stride_band_excess_ci", "stride_peak_excess",
+           "stride_peak_excess_ci", "stride_peak_score", "stride_periods"]

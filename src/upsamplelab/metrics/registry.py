@@ -43,6 +43,8 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     MetricSpec("isc_std", "IS std", fidelity=True),
     MetricSpec("miou", "mIoU", "max"),
     MetricSpec("dice", "Dice", "max"),
+    MetricSpec("boundary_f1", "boundary F1", "max"),
+    MetricSpec("boundary_iou", "Boundary IoU", "max"),
     MetricSpec("pixel_acc", "pixel accuracy", "max"),
     MetricSpec("psnr", "PSNR", "max"),
     MetricSpec("ssim", "SSIM", "max"),

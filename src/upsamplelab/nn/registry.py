@@ -10,6 +10,7 @@ import typing
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..checks import check_in_multiple_of_out
 from .base import Upsampler
 
 UpsamplerFactory = Callable[..., Upsampler]
@@ -39,7 +40,9 @@ class UpsamplerInfo:
     the ``Upsampler.family`` of the module class the factory returns (read off its return annotation).  ``tags``:
     groups across families: "fixed_filter" (a fixed low-pass after the learned operation), "content_aware" (kernels
     or sampling positions predicted from the input), "checkerboard_free_any_weights" (a constant input gives a
-    constant output away from the border for any weights, not only the initial ones).
+    constant output away from the border for any weights, not only the initial ones), "parameter_free" (no
+    learnable parameters at all: a fixed function of the input).  ``in_multiple_of_out``: in_channels must be a
+    multiple of out_channels (the module sums groups of in/out channels); ``build_upsampler`` refuses other pairs.
     """
 
     name: str
@@ -50,10 +53,15 @@ class UpsamplerInfo:
     scales: tuple[int, ...] | EvenScales | None = None
     family: str = ""
     tags: tuple[str, ...] = ()
+    in_multiple_of_out: bool = False
 
     def supports(self, scale_factor: int) -> bool:
         """Whether the upsampler is defined for ``scale_factor``."""
         return self.scales is None or scale_factor in self.scales
+
+    def supports_channels(self, in_channels: int, out_channels: int) -> bool:
+        """Whether the upsampler can map ``in_channels`` to ``out_channels``."""
+        return not self.in_multiple_of_out or in_channels % out_channels == 0
 
 
 _REGISTRY: dict[str, UpsamplerInfo] = {}
@@ -61,7 +69,8 @@ _REGISTRY: dict[str, UpsamplerInfo] = {}
 
 def register_upsampler(name: str, *, operation: str, paper: str, checkerboard_free_at_init: bool,
                        scales: tuple[int, ...] | EvenScales | None = None,
-                       tags: tuple[str, ...] = ()) -> Callable[[UpsamplerFactory], UpsamplerFactory]:
+                       tags: tuple[str, ...] = (),
+                       in_multiple_of_out: bool = False) -> Callable[[UpsamplerFactory], UpsamplerFactory]:
     """Decorator: register ``factory(in_channels, out_channels, scale_factor, **overrides)`` under ``name``.
 
     The factory's return annotation must name the ``Upsampler`` subclass it builds: its ``family`` is recorded.
@@ -75,7 +84,7 @@ def register_upsampler(name: str, *, operation: str, paper: str, checkerboard_fr
             raise ValueError(f"the factory of upsampler {name!r} must annotate its return type with the Upsampler "
                              f"subclass it builds (one that sets `family`), got {module_class!r}")
         _REGISTRY[name] = UpsamplerInfo(name, factory, operation, paper, checkerboard_free_at_init, scales,
-                                        module_class.family, tuple(tags))
+                                        module_class.family, tuple(tags), in_multiple_of_out)
         return factory
 
     return decorate
@@ -112,7 +121,9 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
                     **overrides) -> Upsampler:
     """Build the upsampler ``name`` mapping (N, in, H, W) to (N, out, r*H, r*W), r = ``scale_factor``.
 
-    ``overrides`` are passed to the module's constructor (e.g. ``kernel_size``, ``bias``).
+    ``overrides`` are passed to the module's constructor (e.g. ``kernel_size``, ``bias``).  A scale factor or a
+    channel pair the upsampler is not defined for is refused (ValueError naming the upsampler), before any module
+    is built.
     """
     info = upsampler_info(name)
     if not info.supports(scale_factor):
@@ -120,4 +131,6 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
         allowed = list(info.scales) if isinstance(info.scales, tuple) else info.scales
         raise ValueError(f"upsampler {name!r} supports scale_factor in {allowed}, got {scale_factor!r}"
                          + (f"; upsamplers defined for x{scale_factor}: {others}" if others else ""))
+    if info.in_multiple_of_out:
+        check_in_multiple_of_out(in_channels, out_channels, f"upsampler {name!r}")
     return info.factory(in_channels, out_channels, scale_factor, **overrides)

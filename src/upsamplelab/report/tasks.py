@@ -37,9 +37,10 @@ class TaskSpec:
 
 TASKS = {
     "gan": TaskSpec("gan", "GAN", "GANModule", ("fid", "kid_mean", *ARTIFACT_METRICS), "samples", sample_rows=2),
-    "segmentation": TaskSpec("segmentation", "Segmentation", "SegmentationModule", ("miou", "dice", *ARTIFACT_METRICS),
-                             "predictions", grid_roles=("input", "truth", "prediction"), generated="prediction",
-                             reference="truth", sample_rows=3),
+    "segmentation": TaskSpec("segmentation", "Segmentation", "SegmentationModule",
+                             ("miou", "dice", "boundary_f1", "boundary_iou", *ARTIFACT_METRICS), "predictions",
+                             grid_roles=("input", "truth", "prediction"), generated="prediction", reference="truth",
+                             sample_rows=3),
     "reconstruction": TaskSpec("reconstruction", "Autoencoder", "ReconstructionModule",
                                ("psnr", "ssim", *ARTIFACT_METRICS), "reconstructions",
                                grid_roles=("input", "reconstruction"), generated="reconstruction",
