@@ -67,4 +67,5 @@ def test_a_csv_that_is_not_a_results_csv_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         report_cli([str(other)])
     assert stopped.value.code == 2
-    assert "is not a results.csv of upsamplelab.report (no task, upsampler, variant, counted)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not a results.csv of upsamplelab.report (no task, upsampler, variant, counted)" in err

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Mapping, Optional, Sequence
+from typing import Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -158,3 +158,11 @@ def compare_family(task: str, kind: str, metric: str, keys: Sequence[tuple[str, 
     members = tuple(Member(upsampler, variant, mean_ci(v), c) for (upsampler, variant), v, c in
                     zip(keys, values, compared))
     return Family(task, kind, metric, baseline if any(u == baseline for u, _ in keys) else None, members)
+
+
+def compared_members(families: Sequence[Family]) -> Iterator[tuple[Family, Member]]:
+    """Every group of every family except the baselines themselves: the rows of the comparison tables."""
+    for family in families:
+        for member in family.members:
+            if member.comparison.note != "baseline":
+                yield family, member

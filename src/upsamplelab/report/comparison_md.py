@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from .compare import VERDICTS, Comparison, Family
+from .compare import VERDICTS, Comparison, Family, compared_members
 from .md_cells import fmt, fmt_ci, fmt_p, table
 from .permutation import EXACT_SPLITS, MONTE_CARLO_SEED, MONTE_CARLO_SPLITS
 from .power import MAX_SEEDS, POWER
@@ -69,35 +69,32 @@ def explanation(families: list[Family]) -> str:
         smallest = (f" ({c.perm_splits} at {c.n} vs {c.n_ref} runs, so its smallest p is 2/{c.perm_splits} = "
                     f"{fmt(least)}" + (f": it cannot reach α = {ALPHA} there)" if least > ALPHA else ")"))
     return (f"Against the baseline, one family of comparisons per quantity. *Δ*: the upsampler's mean minus the "
-            f"baseline's. *p Welch (Holm)*: Welch's two-sided t-test, Holm-adjusted over the family. *p perm.*: the two-sided permutation test of the difference "
-            f"of means, exact over all C(n₁+n₂, n₁) splits of the pooled runs{smallest}, Monte Carlo over "
-            f"{MONTE_CARLO_SPLITS} random splits (seed {MONTE_CARLO_SEED}) above {EXACT_SPLITS} splits; "
-            f"*(Holm)*: adjusted over the same family. *MDD*: the minimum detectable difference, the |Δ| that "
-            f"Welch's test at α/m (m: the tested comparisons of the family; Holm's strictest step) detects with "
-            f"{POWER * 100:.0f} % power at the observed SDs and numbers of runs; *seeds for Δ*: the runs per arm the "
-            f"observed Δ would need for that power (the observed SDs taken as the true ones: with 3 runs an SD is "
-            f"itself uncertain by a factor of several); where Δ lies inside the margin, the verdict adds the runs "
-            f"per arm the equivalence test would need for the same power at the same level. *margin*: the equivalence margin (the artifact metrics' "
-            f"real-vs-real bounds from `upsamplelab.metrics.registry`, others set with `--margin NAME=VALUE`); "
-            f"*p TOST (Holm)*: two one-sided Welch tests that |Δ| < margin, adjusted over the family. *Verdict*: "
-            f"different when p Welch (Holm) ≤ {ALPHA}; equivalent within ±margin when p TOST (Holm) ≤ {ALPHA}; "
-            f"both: a real difference smaller than the margin; neither: undecided at the runs there are, with the "
-            f"seeds per arm the observed Δ would need.")
+            f"baseline's. *p Welch (Holm)*: Welch's two-sided t-test, Holm-adjusted over the family. *p perm.*: the "
+            f"two-sided permutation test of the difference of means, exact over all C(n₁+n₂, n₁) splits of the "
+            f"pooled runs{smallest}, Monte Carlo over {MONTE_CARLO_SPLITS} random splits (seed {MONTE_CARLO_SEED}) "
+            f"above {EXACT_SPLITS} splits; *(Holm)*: adjusted over the same family. *MDD*: the minimum detectable "
+            f"difference, the |Δ| that Welch's test at α/m (m: the tested comparisons of the family; Holm's "
+            f"strictest step) detects with {POWER * 100:.0f} % power at the observed SDs and numbers of runs; "
+            f"*seeds for Δ*: the runs per arm the observed Δ would need for that power (the observed SDs taken as "
+            f"the true ones: with a few runs an SD is itself uncertain by a factor of several); where Δ lies inside "
+            f"the margin, the verdict adds the runs per arm the equivalence test would need for the same power at "
+            f"the same level. *margin*: the equivalence margin (the artifact metrics' real-vs-real bounds from "
+            f"`upsamplelab.metrics.registry`, others set with `--margin NAME=VALUE`); *p TOST (Holm)*: two "
+            f"one-sided Welch tests that |Δ| < margin, adjusted over the family. *Verdict*: different when p Welch "
+            f"(Holm) ≤ {ALPHA}; equivalent within ±margin when p TOST (Holm) ≤ {ALPHA}; both: a real difference "
+            f"smaller than the margin; neither: undecided at the runs there are, with the seeds per arm the "
+            f"observed Δ would need.")
 
 
 def comparison_table(families: list[Family]) -> list[str]:
     """One row per group and family, except the baseline's own."""
     rows = []
-    for f in families:
-        for m in f.members:
-            c = m.comparison
-            if c.note == "baseline":
-                continue
-            tost = "—" if c.margin is None else fmt_p(c.p_tost_holm)
-            rows.append([quantity(f), f"`{m.label}`", signed(c.difference), fmt_p(c.p_holm, c.note),
-                         fmt_p(c.p_perm), fmt_p(c.p_perm_holm), fmt(c.mdd), seeds_text(c.seeds_needed)
-                         if c.tested else "n/a", "—" if c.margin is None else f"±{fmt(c.margin)}", tost,
-                         verdict_text(c)])
+    for f, m in compared_members(families):
+        c = m.comparison
+        tost = "—" if c.margin is None else fmt_p(c.p_tost_holm)
+        rows.append([quantity(f), f"`{m.label}`", signed(c.difference), fmt_p(c.p_holm, c.note), fmt_p(c.p_perm),
+                     fmt_p(c.p_perm_holm), fmt(c.mdd), seeds_text(c.seeds_needed) if c.tested else "n/a",
+                     "—" if c.margin is None else f"±{fmt(c.margin)}", tost, verdict_text(c)])
     return table(HEADER, rows, ["---", "---"] + ["--:"] * (len(HEADER) - 3) + ["---"])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .history import FIDELITY_SETTINGS
-from .compare import Family
+from .compare import Family, compared_members
 from .job import Job
 from .summary import TaskSummary
 from .tasks import best_mode
@@ -95,19 +95,16 @@ def comparison_rows(families: list[Family]) -> list[dict[str, Any]]:
     """One row per group that is not the baseline, family by family (``compare``: one Holm family per task, kind
     and metric)."""
     rows = []
-    for f in families:
-        for m in f.members:
-            c = m.comparison
-            if c.note == "baseline":
-                continue
-            rows.append({"task": f.task, "kind": f.kind, "metric": f.metric, "upsampler": m.upsampler,
-                         "variant": m.variant, "baseline": f.baseline, "n": c.n, "n_baseline": c.n_ref,
-                         "mean": m.summary.mean, "difference": c.difference, "p_welch": c.p, "p_welch_holm": c.p_holm,
-                         "hedges_g": c.g, "p_perm": c.p_perm, "perm_splits": c.perm_splits,
-                         "perm_exact": c.perm_exact, "p_perm_holm": c.p_perm_holm, "alpha_power": c.alpha_power,
-                         "mdd80": c.mdd, "seeds_needed80": _count(c.seeds_needed), "margin": c.margin,
-                         "seeds_equivalence80": _count(c.seeds_equivalence), "p_tost": c.p_tost,
-                         "p_tost_holm": c.p_tost_holm, "verdict": c.verdict, "note": c.note})
+    for f, m in compared_members(families):
+        c = m.comparison
+        rows.append({"task": f.task, "kind": f.kind, "metric": f.metric, "upsampler": m.upsampler,
+                     "variant": m.variant, "baseline": f.baseline, "n": c.n, "n_baseline": c.n_ref,
+                     "mean": m.summary.mean, "difference": c.difference, "p_welch": c.p, "p_welch_holm": c.p_holm,
+                     "hedges_g": c.g, "p_perm": c.p_perm, "perm_splits": c.perm_splits, "perm_exact": c.perm_exact,
+                     "p_perm_holm": c.p_perm_holm, "alpha_power": c.alpha_power, "mdd80": c.mdd,
+                     "seeds_needed80": _count(c.seeds_needed), "margin": c.margin,
+                     "seeds_equivalence80": _count(c.seeds_equivalence), "p_tost": c.p_tost,
+                     "p_tost_holm": c.p_tost_holm, "verdict": c.verdict, "note": c.note})
     return rows
 
 
