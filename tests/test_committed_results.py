@@ -1,17 +1,55 @@
-"""Every committed study report is what its committed job records give: ``results.csv`` and ``summary.csv`` under
-``docs/results/<study>/`` are rebuilt here from ``<study>/jobs/`` alone (the tables of ``python -m upsamplelab.report
-docs/results/<study>/jobs --out docs/results/<study>``, without the figures) and must equal the committed files
-byte for byte.  A change to the statistics or to the columns therefore comes with the rebuilt reports."""
+"""Every committed study report is what its committed records give: ``results.csv``, ``summary.csv`` and
+``comparisons.csv`` under ``docs/results/<study>/`` are rebuilt here from ``<study>/jobs/`` alone (the tables of
+``python -m upsamplelab.report docs/results/<study>/jobs --out docs/results/<study>``, without the figures), and the
+``comparisons.csv`` of a study whose job records were not kept from its ``results.csv`` (``python -m
+upsamplelab.report docs/results/<study>/results.csv``).  They must hold the same text and the same numbers, to a
+relative 1e-12 (the last digits of a float may differ between NumPy/SciPy builds and CPUs).  A change to the
+statistics or to the columns therefore comes with the rebuilt reports."""
 from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
 
 import pytest
 
+from committed_studies import FROM_RESULTS, REPORTED
 from conftest import REPO
-from upsamplelab.report.build import DEFAULT_BASELINE, load_jobs, write_tables
+from upsamplelab.report.build import COMPARISONS_CSV, DEFAULT_BASELINE, load_jobs, write_tables
+from upsamplelab.report.from_results import families_from_results
+from upsamplelab.report.results_csv import comparison_rows, write_csv
 from upsamplelab.report.summary import summarise
 
-STUDIES = sorted({p.parents[2] for p in (REPO / "docs" / "results").glob("*/jobs/*/run.json")})
-REPORTED = [study for study in STUDIES if (study / "summary.csv").exists()]
+REL = 1e-12
+
+
+def number(cell: str):
+    """The float a cell holds, or None for text (an integer, "nan" and "inf" are numbers)."""
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def same_cell(a: str, b: str) -> bool:
+    x, y = number(a), number(b)
+    if x is None or y is None:
+        return a == b
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return math.isclose(x, y, rel_tol=REL, abs_tol=0.0)
+
+
+def assert_same_table(rebuilt: Path, committed: Path, command: str) -> None:
+    with rebuilt.open(newline="") as f:
+        new = list(csv.reader(f))
+    with committed.open(newline="") as f:
+        old = list(csv.reader(f))
+    hint = f"{committed.relative_to(REPO)} is not what its records give: rebuild it with {command}"
+    assert new[:1] == old[:1] and len(new) == len(old), hint
+    for i, (a, b) in enumerate(zip(new[1:], old[1:]), 2):
+        differ = [(name, x, y) for name, x, y in zip(old[0], a, b) if not same_cell(x, y)]
+        assert not differ and len(a) == len(b), f"{hint} (line {i}: {differ[:3]})"
 
 
 def test_a_committed_study_is_found():
@@ -20,8 +58,25 @@ def test_a_committed_study_is_found():
 
 @pytest.mark.parametrize("study", REPORTED, ids=lambda p: p.name)
 def test_the_committed_tables_rebuild_from_the_committed_jobs(study, tmp_path):
-    write_tables(summarise(load_jobs(study / "jobs", echo=lambda _: None), DEFAULT_BASELINE), tmp_path)
-    for name in ("results.csv", "summary.csv"):
-        assert (tmp_path / name).read_text() == (study / name).read_text(), (
-            f"{study.relative_to(REPO)}/{name} is not what its jobs/ give: rebuild it with "
-            f"python -m upsamplelab.report {study.relative_to(REPO)}/jobs --out {study.relative_to(REPO)}")
+    summaries = summarise(load_jobs(study / "jobs", echo=lambda _: None), DEFAULT_BASELINE)
+    write_tables(summaries, tmp_path)
+    command = (f"python -m upsamplelab.report {study.relative_to(REPO)}/jobs --out {study.relative_to(REPO)}")
+    for name in ("results.csv", "summary.csv", COMPARISONS_CSV):
+        assert_same_table(tmp_path / name, study / name, command)
+    from_results = comparison_rows(families_from_results(study / "results.csv", DEFAULT_BASELINE, {}))
+    assert repr(from_results) == repr(comparison_rows([f for s in summaries for f in s.families]))
+
+
+@pytest.mark.parametrize("study", FROM_RESULTS, ids=lambda p: p.name)
+def test_committed_comparisons_rebuild_from_the_committed_results(study, tmp_path):
+    write_csv(comparison_rows(families_from_results(study / "results.csv", DEFAULT_BASELINE, {})),
+              tmp_path / COMPARISONS_CSV)
+    assert_same_table(tmp_path / COMPARISONS_CSV, study / COMPARISONS_CSV,
+                      f"python -m upsamplelab.report {study.relative_to(REPO)}/results.csv")
+
+
+def test_cells_compare_as_numbers_to_a_relative_1e_12_and_as_text_exactly():
+    assert same_cell("0.1", "0.10000000000000002") and not same_cell("0.1", "0.100000000001")
+    assert same_cell("nan", "nan") and same_cell("inf", "inf") and same_cell("3", "3.0")
+    assert same_cell("undecided", "undecided") and not same_cell("different", "undecided")
+    assert not same_cell("", "0") and same_cell("", "")

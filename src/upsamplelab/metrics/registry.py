@@ -6,6 +6,13 @@ compared with, and the periods of the model's upsamplers (``stride_peak.stride_p
 them (GAN samples vs real images, reconstructions vs inputs, probability maps vs one-hot truth), in the order
 listed here, which is also the order of the report's columns.  The *fidelity* metrics are the entries of
 ``fidelity.fidelity_metrics``'s result that the GAN logs.
+
+A *margin* is the difference, in the metric's units, below which two sets cannot be told apart on that metric: the
+report's equivalence test (``upsamplelab.report.equivalence``) asks whether two upsamplers differ by less.  The
+artifact metrics' margins are the bounds that real images against other real images stay within, measured by
+``python -m upsamplelab.analysis.artifact_benchmark`` (docs/results/artifact_metrics: stride-band excess +0.013 within
+±0.05, stride-peak excess +0.002 within ±0.01 on Fashion-MNIST); the other metrics have no measured margin (the
+report's ``--margin NAME=VALUE`` sets one).
 """
 from __future__ import annotations
 
@@ -25,13 +32,15 @@ ArtifactMetric = Callable[[Tensor, Tensor, tuple[int, ...]], float]
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """``better``: "min", "max", or None when a "best" value means nothing (the GAN's losses, a KID std)."""
+    """``better``: "min", "max", or None when a "best" value means nothing (the GAN's losses, a KID std);
+    ``margin``: the equivalence margin (see above), None where none was measured."""
 
     name: str
     label: str
     better: Optional[str] = None
     artifact: Optional[ArtifactMetric] = None
     fidelity: bool = False
+    margin: Optional[float] = None
 
 
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
@@ -52,9 +61,11 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     MetricSpec("d_loss", "D loss"),
     MetricSpec("g_loss", "G loss"),
     MetricSpec("stride_band_excess", "stride-band excess", "min",
-               artifact=lambda images, reference, periods: stride_band_excess(images, reference, period=2)),
+               artifact=lambda images, reference, periods: stride_band_excess(images, reference, period=2),
+               margin=0.05),
     MetricSpec("stride_peak_excess", "stride-peak excess", "min",
-               artifact=lambda images, reference, periods: stride_peak_excess(images, reference, periods)),
+               artifact=lambda images, reference, periods: stride_peak_excess(images, reference, periods),
+               margin=0.01),
     MetricSpec("phase_energy", "phase energy", "min",
                artifact=lambda images, reference, periods: float(phase_energy(images, period=2).mean())),
     MetricSpec("spectral_distance", "spectral distance", "min",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from .discover import find_job_dirs
@@ -17,11 +17,12 @@ from .fig_samples import plot_samples
 from .fig_spectra import plot_spectra
 from .job import Job, load_job
 from .markdown import Figure, render
-from .results_csv import job_rows, summary_rows, write_csv
+from .results_csv import comparison_rows, job_rows, summary_rows, write_csv
 from .summary import TaskSummary, summarise
 from .tasks import metric_label
 
 DEFAULT_BASELINE = "convT_k3"
+COMPARISONS_CSV = "comparisons.csv"
 
 
 def _stderr(message: str) -> None:
@@ -89,21 +90,24 @@ def load_jobs(sweep_dir: Path, echo: Callable[[str], None] = _stderr) -> list[Jo
 
 
 def write_tables(summaries: list[TaskSummary], out: Path) -> None:
-    """``results.csv`` (one row per job) and ``summary.csv`` (one row per group) into ``out``."""
+    """``results.csv`` (one row per job), ``summary.csv`` (one row per group) and ``comparisons.csv`` (one row per
+    comparison with the baseline) into ``out``."""
     write_csv(job_rows(summaries), out / "results.csv")
     write_csv(summary_rows(summaries), out / "summary.csv")
+    write_csv(comparison_rows([f for s in summaries for f in s.families]), out / COMPARISONS_CSV)
 
 
 def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
-                 echo: Callable[[str], None] = _stderr) -> Path:
+                 echo: Callable[[str], None] = _stderr, margins: Optional[Mapping[str, float]] = None) -> Path:
     """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
-    Raises ``discover.NoJobsError`` when there is no job to report on."""
+    ``margins``: equivalence margins by metric over the registry's.  Raises ``discover.NoJobsError`` when there is
+    no job to report on."""
     sweep_dir = Path(sweep_dir).expanduser().resolve()
     jobs = load_jobs(sweep_dir, echo)
     out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
     out.mkdir(parents=True, exist_ok=True)
 
-    summaries = summarise(jobs, baseline)
+    summaries = summarise(jobs, baseline, margins)
     write_tables(summaries, out)
     figures = {s.task.name: task_figures(s, out, echo) for s in summaries}
     upsamplers = list(dict.fromkeys(job.upsampler for job in jobs))

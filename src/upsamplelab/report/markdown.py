@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Optional
 
 from .compare import Comparison
+from .comparison_md import comparison_section
 from .history import FIDELITY_SETTINGS
 from .job import Job
-from .stats import ALPHA, MeanCI
+from .md_cells import fmt, fmt_ci, fmt_p, table
+from .stats import ALPHA
 from .summary import TaskSummary
 from .tasks import best_mode, metric_label
 
@@ -26,30 +28,6 @@ class Figure:
     notes: list[str] = field(default_factory=list)
 
 
-def fmt(value: Optional[float]) -> str:
-    """Four significant digits (whole numbers from 1000 on); "n/a" for None and NaN."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    if value == 0 or abs(value) >= 1e-3:
-        return f"{value:.4g}"
-    return f"{value:.3e}"
-
-
-def fmt_ci(m: Optional[MeanCI]) -> str:
-    """"mean ± half-width"; "mean ± n/a" for a single run; "n/a" for none."""
-    if m is None or m.n == 0:
-        return "n/a"
-    return f"{fmt(m.mean)} ± {fmt(m.half_width)}"
-
-
-def fmt_p(p: Optional[float], note: str = "") -> str:
-    if p is None:
-        return note or "n/a"
-    return "n/a (zero variance)" if math.isnan(p) else f"{p:.3g}"
-
-
 def comparison_cells(c: Comparison) -> list[str]:
     """Welch's p, Holm's p, Hedges' g."""
     if c.note in ("baseline", "no baseline"):
@@ -60,12 +38,6 @@ def comparison_cells(c: Comparison) -> list[str]:
 def escape(text: Optional[str], limit: int = 400) -> str:
     text = " ".join(str(text or "").split()).replace("|", "\\|")
     return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def table(header: list[str], rows: list[list[str]], align: Optional[list[str]] = None) -> list[str]:
-    align = align or ["---"] * len(header)
-    return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"] + ["| " + " | ".join(r) + " |"
-                                                                            for r in rows]
 
 
 def summary_table(summary: TaskSummary) -> list[str]:
@@ -208,6 +180,9 @@ def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) 
                                                                 if job.counted and job.history.fidelity])):
         lines += [note, ""]
     lines += final_eval_section(summary)
+    if summary.baseline_found:
+        lines += ["### Against the baseline: permutation test, power, equivalence", ""]
+        lines += comparison_section(summary.families)
     for fig in figures:
         lines += [f"### {fig.title}", ""]
         if fig.path is not None:
@@ -239,7 +214,8 @@ def render(sweep: str, jobs: list[Job], summaries: list[TaskSummary], task_figur
     lines = ["# Sweep report", "",
              f"Sweep `{sweep}`: {len(jobs)} job{'s' if len(jobs) != 1 else ''} — "
              + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
-             "Per job: [results.csv](results.csv); per upsampler at full precision: [summary.csv](summary.csv).", ""]
+             "Per job: [results.csv](results.csv); per upsampler at full precision: [summary.csv](summary.csv); per "
+             "comparison with the baseline: [comparisons.csv](comparisons.csv).", ""]
     for summary in summaries:
         lines += task_section(summary, task_figures.get(summary.task.name, []), len(summaries) > 1)
     for fig in extra_figures:

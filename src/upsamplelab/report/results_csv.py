@@ -1,7 +1,8 @@
 """``results.csv`` (one row per job: identity, status, every final and best validation metric, test metrics, the
-final evaluation and its image counts, timings, error) and ``summary.csv`` (one row per upsampler group: mean, 95 %
+final evaluation and its image counts, timings, error), ``summary.csv`` (one row per upsampler group: mean, 95 %
 CI half-width and n of each summary metric and final-evaluation metric; Welch's p, Holm's p and Hedges' g against
-the baseline), at full precision."""
+the baseline) and ``comparisons.csv`` (one row per comparison with the baseline: everything ``compare`` computes and
+the verdict), at full precision."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .history import FIDELITY_SETTINGS
+from .compare import Family, compared_members
 from .job import Job
 from .summary import TaskSummary
 from .tasks import best_mode
@@ -81,6 +83,28 @@ def summary_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
                 row |= {f"p_welch_{metric}_{kind}": c.p, f"p_holm_{metric}_{kind}": c.p_holm,
                         f"hedges_g_{metric}_{kind}": c.g, f"p_note_{metric}_{kind}": c.note}
             rows.append(row)
+    return rows
+
+
+def _count(value: Optional[float]) -> Any:
+    """A whole number as an int ("5", not "5.0"); inf and None as they are."""
+    return int(value) if value is not None and math.isfinite(value) else value
+
+
+def comparison_rows(families: list[Family]) -> list[dict[str, Any]]:
+    """One row per group that is not the baseline, family by family (``compare``: one Holm family per task, kind
+    and metric)."""
+    rows = []
+    for f, m in compared_members(families):
+        c = m.comparison
+        rows.append({"task": f.task, "kind": f.kind, "metric": f.metric, "upsampler": m.upsampler,
+                     "variant": m.variant, "baseline": f.baseline, "n": c.n, "n_baseline": c.n_ref,
+                     "mean": m.summary.mean, "difference": c.difference, "p_welch": c.p, "p_welch_holm": c.p_holm,
+                     "hedges_g": c.g, "p_perm": c.p_perm, "perm_splits": c.perm_splits, "perm_exact": c.perm_exact,
+                     "p_perm_holm": c.p_perm_holm, "alpha_power": c.alpha_power, "mdd80": c.mdd,
+                     "seeds_needed80": _count(c.seeds_needed), "margin": c.margin,
+                     "seeds_equivalence80": _count(c.seeds_equivalence), "p_tost": c.p_tost,
+                     "p_tost_holm": c.p_tost_holm, "verdict": c.verdict, "note": c.note})
     return rows
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from ..metrics.registry import METRICS
-from .compare import Comparison, against_baseline
+from .compare import Comparison, Family, compare_family
 from .history import History
 from .job import Job
 from .stats import MeanCI, mean_ci
@@ -73,22 +73,34 @@ class TaskSummary:
     baseline_found: bool
     final_eval_metrics: list[str] = field(default_factory=list)
     varying_overrides: list[str] = field(default_factory=list)      # what splits an upsampler's runs into groups
+    families: list[Family] = field(default_factory=list)            # one per ``comparisons`` pair, in order
 
     @property
     def comparisons(self) -> list[tuple[str, str]]:
-        """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm."""
-        return [("final", self.task.primary)] + [("final_eval", m) for m in self.final_eval_metrics]
+        return compared_quantities(self.task, self.final_eval_metrics)
 
 
-def final_eval_metrics(jobs: list[Job]) -> list[str]:
-    """The registered metrics with a direction (FID, FID∞, KID, the artifact metrics, ...) that some counted job
-    logged at its final evaluation, in the registry's order."""
-    logged = {m for job in jobs if job.counted for m in job.history.final_eval}
+def compared_quantities(task: TaskSpec, final_eval: list[str]) -> list[tuple[str, str]]:
+    """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm: the primary
+    metric's final value, then every metric of the final evaluation."""
+    return [("final", task.primary)] + [("final_eval", m) for m in final_eval]
+
+
+def directed_metrics(logged: Iterable[str]) -> list[str]:
+    """The registered metrics with a direction (FID, FID∞, KID, the artifact metrics, ...) among ``logged``, in the
+    registry's order: the final evaluation's metrics that the report summarises and compares."""
+    logged = set(logged)
     return [m for m, spec in METRICS.items() if spec.better and m in logged]
 
 
-def summarise(jobs: list[Job], baseline: str) -> list[TaskSummary]:
-    """One ``TaskSummary`` per task in the sweep, groups in the order of their first job."""
+def final_eval_metrics(jobs: list[Job]) -> list[str]:
+    """The directed metrics that some counted job logged at its final evaluation."""
+    return directed_metrics(m for job in jobs if job.counted for m in job.history.final_eval)
+
+
+def summarise(jobs: list[Job], baseline: str, margins: Optional[Mapping[str, float]] = None) -> list[TaskSummary]:
+    """One ``TaskSummary`` per task in the sweep, groups in the order of their first job; ``margins``: equivalence
+    margins by metric name over the registry's (``compare.margin_of``)."""
     varying = varying_overrides(jobs)
     groups: dict[tuple, Group] = {}
     for job in jobs:
@@ -109,12 +121,12 @@ def summarise(jobs: list[Job], baseline: str) -> list[TaskSummary]:
                               final_eval_metrics([job for g in task_groups for job in g.jobs]), varying)
         for group in task_groups:
             group.final_eval = {m: mean_ci(group.values("final_eval", m)) for m in summary.final_eval_metrics}
-        references = [next((i for i, ref in enumerate(task_groups)
-                            if ref.upsampler == baseline and ref.variant == group.variant), None)
-                      for group in task_groups]
+        keys = [(g.upsampler, g.variant) for g in task_groups]
         for kind, metric in summary.comparisons:
-            results = against_baseline([g.values(kind, metric) for g in task_groups], references)
-            for group, result in zip(task_groups, results):
-                group.compared[(kind, metric)] = result
+            family = compare_family(task.name, kind, metric, keys, [g.values(kind, metric) for g in task_groups],
+                                    baseline, margins or {})
+            summary.families.append(family)
+            for group, member in zip(task_groups, family.members):
+                group.compared[(kind, metric)] = member.comparison
         summaries.append(summary)
     return summaries
