@@ -65,14 +65,24 @@ def test_quick_bench(tmp_path, capsys):
     assert family["batch_size"] == FAMILIES["dcgan32_ngf16"].batch_size and family["sampling_images_per_s"] > 0
 
     fid = result["fid"]
-    assert (fid["num_fake"], fid["num_real"], fid["extractor"]) == (8, 24, "inception-v3-bundled")
+    assert (fid["num_fake"], fid["num_real"], fid["extractor"], fid["inception_backend"]) == (
+        8, 24, "inception-v3-bundled", "onnxruntime")                  # metrics.inception_backend=auto on the CPU
     assert fid["warm_s"] < fid["cold_s"] and fid["speedup"] == pytest.approx(fid["cold_s"] / fid["warm_s"])
+    backends = fid["inception_backends"]                                # both backends on the same 16 images
+    assert (backends["num_images"], backends["rounds"], set(backends["images_per_s"])) == (
+        16, 2, {"torch", "onnxruntime"})
+    assert backends["speedup"] == pytest.approx(backends["images_per_s"]["onnxruntime"]
+                                                / backends["images_per_s"]["torch"])
+    assert backends["max_relative_difference"] < 1e-5
     goals = {g["goal"].split(":")[0]: g for g in result["goals"]}
     assert goals["dcgan32_ngf16"]["met"] == (max(r["overhead"] for r in rows) <= 0.08)
+    assert goals["Inception on the CPU"]["met"] == (backends["speedup"] >= 1.8)
     printed = capsys.readouterr().out
     assert "Training throughput" in printed and "Goals" in printed and str(out) in printed
     table = md.read_text()
     assert table.count("| dcgan32_ngf16 | `") == 2 and f"{rows[0]['overhead']:+.1%}" in table
+    assert f"| onnxruntime | {backends['images_per_s']['onnxruntime']:.1f} | {backends['speedup']:.2f}× |" in table
+    assert "Inception backends" in printed
 
 
 def test_bench_rejects_unknown_names():

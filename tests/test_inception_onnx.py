@@ -291,3 +291,33 @@ def test_torch_fidelity_weights_through_onnx_give_the_same_features_logits_and_i
                   for model in (torch_fidelity_own, through_onnx)]
     assert scores[1]["isc_mean"] == pytest.approx(scores[0]["isc_mean"], rel=1e-5)
     assert [s["inception_backend"] for s in scores] == ["torch", "onnxruntime"]
+
+
+class TinyTorchExtractor(TinyOnnxExtractor):
+    """What ``TinyOnnxExtractor`` computes, in torch."""
+
+    inception_backend = "torch"
+
+    def __init__(self, net):
+        nn.Module.__init__(self)
+        self.net = net
+
+    def forward(self, x):
+        return self.net(F.interpolate(x.float() / 127.5 - 1, size=(16, 16), mode="bilinear"))[0]
+
+
+def test_backend_agreement_command_scores_the_same_images_on_both_backends(tiny, monkeypatch, tmp_path, capsys):
+    weights, session, built = tiny
+    extractors = {"onnxruntime": TinyOnnxExtractor(session()), "torch": TinyTorchExtractor(built[0])}
+    monkeypatch.setattr("upsamplelab.metrics.fidelity.load_extractor",
+                        lambda selection, *, backend, **kwargs: extractors[backend])
+    from upsamplelab.analysis import backend_agreement
+    out = backend_agreement.main(["--data", "digits", "--samples", "48", "--real-samples", "64",
+                                  "--cache-dir", str(tmp_path / "fidelity_cache")])
+    torch_result, onnx_result = (out["results"][b] for b in ("torch", "onnxruntime"))
+    assert (torch_result["inception_backend"], onnx_result["inception_backend"]) == ("torch", "onnxruntime")
+    assert torch_result["num_fake"] == onnx_result["num_fake"] == 48 and torch_result["num_real"] == 64
+    assert torch_result["fid"] > 0 and abs(out["difference"]["fid"]) < 1e-4 * torch_result["fid"]
+    assert out["difference"]["kid_mean"] == pytest.approx(onnx_result["kid_mean"] - torch_result["kid_mean"])
+    assert out["real_key"].endswith("/train/n=64") and len(list((tmp_path / "fidelity_cache").iterdir())) == 2
+    assert "difference" in capsys.readouterr().out

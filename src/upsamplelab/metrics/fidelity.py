@@ -13,8 +13,8 @@
 
 The features of the reference (real) set, with their FID mean and covariance, are cached on disk under a key the
 caller builds (dataset, split, resolution, sample count) plus the extractor name and, unless it is torch, the backend
-that ran it (``inception.resolve_backend``: every FID is computed from one backend's features); later evaluations
-only run the extractor on the generated images.  A cache file that is truncated, damaged (``reliability.file_integrity``) or does
+that ran it (``features_name``: every FID is computed from one backend's features); later evaluations only run the
+extractor on the generated images.  A cache file that is truncated, damaged (``reliability.file_integrity``) or does
 not hold what its name says is rebuilt, with a warning (``load_reference``); it is written atomically, so runs
 sharing it see the old file or the new one.
 """

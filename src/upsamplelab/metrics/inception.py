@@ -40,6 +40,7 @@ from . import onnx_runtime
 
 EXTRACTORS = ("auto", "torch-fidelity", "bundled")
 BACKENDS = ("auto", "torch", "onnxruntime")
+RUNTIMES = BACKENDS[1:]                                            # what "auto" resolves to
 TORCH_FIDELITY = "inception-v3-compat"
 BUNDLED = "inception-v3-bundled"
 
@@ -192,9 +193,9 @@ class OnnxInceptionV3(FeatureExtractorBase):
 
     def __init__(self, name: str, features_list: list[str], cache_dir: str | Path):
         super().__init__(name, features_list)
-        self.session = onnx_runtime.cached_session(
-            cache_dir, name, weights_path(name), lambda: torch_network(name),
-            torch.zeros(1, 3, INPUT_IMAGE_SIZE, INPUT_IMAGE_SIZE), [ONNX_OUTPUT_NAMES[f] for f in NETWORK_OUTPUTS[name]])
+        example = torch.zeros(1, 3, INPUT_IMAGE_SIZE, INPUT_IMAGE_SIZE)
+        self.session = onnx_runtime.cached_session(cache_dir, name, weights_path(name), lambda: torch_network(name),
+                                                   example, [ONNX_OUTPUT_NAMES[f] for f in NETWORK_OUTPUTS[name]])
         self.outputs = [ONNX_OUTPUT_NAMES[f] for f in features_list]
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
@@ -243,8 +244,8 @@ def load_extractor(selection: str = "auto", *, logits: bool = False, backend: st
     ``logits=True`` (for IS) adds torch-fidelity's ``logits_unbiased``; the bundled net raises ValueError then.
     ``backend``: "torch", or "onnxruntime" (``OnnxInceptionV3``, its export kept in ``cache_dir``).
     """
-    if backend not in BACKENDS[1:]:
-        raise ValueError(f"backend must be one of {list(BACKENDS[1:])}, got {backend!r}")
+    if backend not in RUNTIMES:
+        raise ValueError(f"backend must be one of {list(RUNTIMES)}, got {backend!r}")
     name = resolve_extractor(selection)
     if logits and name == BUNDLED:
         raise ValueError(_NO_LOGITS)
