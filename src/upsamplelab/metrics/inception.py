@@ -187,7 +187,8 @@ class OnnxInceptionV3(FeatureExtractorBase):
     """Extractor ``name``'s network (``BUNDLED`` or ``TORCH_FIDELITY``) run by ONNX Runtime: the same uint8 input
     and ``inception_input`` preparation (in torch) as the torch extractor, the same outputs (``features_list``:
     "2048", and "logits_unbiased" for torch-fidelity's weights), float32 on the CPU.  The network is exported to
-    ONNX once and kept in ``cache_dir`` (``onnx_runtime.cached_session``)."""
+    ONNX once and kept in ``cache_dir`` (``onnx_runtime.cached_session``).  ``fidelity_metrics`` runs it directly;
+    it is not registered with torch-fidelity (whose registry builds extractors without a cache folder)."""
 
     inception_backend = "onnxruntime"
 
@@ -209,14 +210,6 @@ class OnnxInceptionV3(FeatureExtractorBase):
     @staticmethod
     def get_default_feature_layer_for_metric(metric: str) -> str:
         return LOGITS if metric == "isc" else "2048"
-
-    @staticmethod
-    def can_be_compiled() -> bool:
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile() -> Tensor:
-        return torch.zeros(1, 3, 4, 4, dtype=torch.uint8)
 
 
 def resolve_backend(selection: str, device: str | torch.device) -> str:
