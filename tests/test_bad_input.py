@@ -43,6 +43,8 @@ CASES = {
     "scale set by the model": (GAN + ["+upsampler.scale_factor=4"],
                                "upsampler.scale_factor=4 is set by the model for each of its upsampling layers"),
     "test checkpoint": (GAN + ["test_ckpt=newest"], "test_ckpt must be one of ['best', 'last'], got 'newest'"),
+    "inception backend": (GAN + ["metrics.inception_backend=openvino"],
+                          "metrics.inception_backend must be one of ['auto', 'torch', 'onnxruntime'], got 'openvino'"),
 }
 
 
