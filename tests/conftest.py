@@ -12,6 +12,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, open_dict
 from torch import nn
 
+from onnx_export_cache import shared_onnx_dir  # noqa: F401  (one ONNX export per test session)
 from upsamplelab.app.config import CONFIG_DIR, compose_config
 
 REPO = Path(__file__).resolve().parents[1]

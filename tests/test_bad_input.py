@@ -50,6 +50,8 @@ CASES = {
                                    "in_channels=12, out_channels=8"),
     "boundary tolerance": (["model=unet", "data=shapes", "model.boundary_tolerance=-1"],
                            "model.boundary_tolerance must be an int >= 0 (pixels), got -1"),
+    "inception backend": (GAN + ["metrics.inception_backend=openvino"],
+                          "metrics.inception_backend must be one of ['auto', 'torch', 'onnxruntime'], got 'openvino'"),
 }
 
 

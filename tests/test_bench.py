@@ -12,6 +12,8 @@ import torch
 from upsamplelab.bench import cli
 from upsamplelab.bench.device import Device
 from upsamplelab.bench.families import FAMILIES
+from upsamplelab.bench.goals import check
+from upsamplelab.bench.table import markdown
 from upsamplelab.bench.raw_loop import RawLoop
 from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER
 
@@ -72,6 +74,26 @@ def test_quick_bench(tmp_path, capsys, monkeypatch):
     assert "Training throughput" in printed and "Goals" in printed and str(out.relative_to(tmp_path)) in printed
     table = md.read_text()
     assert table.count("| dcgan32_ngf16 | `") == 2 and f"{rows[0]['overhead']:+.1%}" in table
+
+
+@pytest.mark.slow
+def test_bench_fid_section_times_both_inception_backends_on_the_same_images():
+    """``bench_fid`` (the FID section ``--no-fid`` leaves out of the quick bench above): FID cold/warm with the backend
+    ``auto`` picks on the CPU, and both backends on the same 16 images, their features equal to float32 rounding."""
+    fid = cli.bench_fid(8, 24, "cpu", quick=True)
+    assert (fid["num_fake"], fid["num_real"], fid["extractor"], fid["inception_backend"]) == (
+        8, 24, "inception-v3-bundled", "onnxruntime")                  # metrics.inception_backend=auto on the CPU
+    assert fid["speedup"] == pytest.approx(fid["cold_s"] / fid["warm_s"])
+    backends = fid["inception_backends"]
+    assert (backends["num_images"], backends["rounds"], set(backends["images_per_s"])) == (
+        16, 2, {"torch", "onnxruntime"})
+    assert backends["speedup"] == pytest.approx(backends["images_per_s"]["onnxruntime"]
+                                                / backends["images_per_s"]["torch"])
+    assert backends["max_relative_difference"] < 1e-5
+    goals = {g["goal"].split(":")[0]: g for g in check([], [], fid, device_type="cpu")}
+    assert goals["Inception on the CPU"]["met"] == (backends["speedup"] >= 1.8)
+    table = markdown({"models": [], "families": [], "fid": fid, "goals": list(goals.values()), "machine": {}})
+    assert f"| onnxruntime | {backends['images_per_s']['onnxruntime']:.1f} | {backends['speedup']:.2f}× |" in table
 
 
 def test_bench_rejects_unknown_names():

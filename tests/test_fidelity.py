@@ -2,17 +2,20 @@
 the reference-statistics cache, extractor selection and input checks.  CPU, offline."""
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
 import torch
 import torch.nn.functional as F
+from torch_fidelity import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD
+from torch_fidelity.metric_kid import kid_features_to_metric
 from torchmetrics.image.fid import FrechetInceptionDistance
 
 from conftest import TinyFeatures
 from upsamplelab.metrics import fidelity_metrics, reference_cache_path
 from upsamplelab.metrics import inception
-from upsamplelab.metrics.fidelity import to_uint8
+from upsamplelab.metrics.fidelity import extract_features, features_name, kid_subset, to_uint8
 
 
 class TinyWithLogits(TinyFeatures):
@@ -88,9 +91,12 @@ def test_bundled_inception_end_to_end_and_warm_cache(tmp_path):
           f"speed-up {cold_s / warm_s:.2f}x; FID {cold['fid']:.1f}, KID {cold['kid_mean']:.3f}")
 
     assert cold["extractor"] == warm["extractor"] == inception.BUNDLED
+    assert cold["inception_backend"] == "onnxruntime"                   # "auto" on the CPU
     assert 0 < cold["fid"] < float("inf") and cold["kid_mean"] > 0
     assert warm == cold
-    cached = torch.load(reference_cache_path(tmp_path, "blobs-28px-16", inception.BUNDLED), weights_only=True)
+    cached = torch.load(reference_cache_path(tmp_path, "blobs-28px-16", features_name(inception.BUNDLED,
+                                                                                      "onnxruntime")),
+                        weights_only=True)
     assert cached["features"].shape == (16, 2048) and cached["sigma"].shape == (2048, 2048)
     assert torch.isfinite(cached["features"]).all() and cached["features"].min() >= 0     # post-ReLU pool
 
@@ -161,8 +167,34 @@ def test_bundled_extractor_has_no_inception_score(tmp_path, monkeypatch):
 def test_few_samples_warn_that_fid_is_biased(tmp_path):
     with pytest.warns(UserWarning, match=r"FID from 10 fake and 12 real images is biased.*>= 2048.*KID"):
         out = fidelity_metrics(smooth_images(10, 0), smooth_images(12, 1), real_key="k", cache_dir=tmp_path,
-                               extractor=TinyFeatures(), kid_subset_size=1000)     # clipped to 10
-    assert out["kid_std"] >= 0 and out["num_fake"] == 10
+                               extractor=TinyFeatures(), kid_subset_size=1000)
+    assert out["kid_std"] >= 0 and out["num_fake"] == 10 and out["kid_subset_size"] == 5
+
+
+def test_kid_subsets_are_smaller_than_the_sets():
+    """torch-fidelity's 1000 from 2,000 images on; below, half the smaller set (at least 2, KID's minimum)."""
+    sizes = [(500, 500), (500, 5000), (1999, 5000), (2000, 5000), (50000, 50000), (3, 3), (2, 2)]
+    assert [kid_subset(1000, f, r) for f, r in sizes] == [250, 250, 999, 1000, 1000, 2, 2]
+    assert kid_subset(100, 500, 500) == 100
+
+
+def test_kid_std_measures_the_spread_over_subsets(tmp_path, caplog):
+    """64 vs 64 images: subsets of 32, logged; mean and std those of torch-fidelity's KID with that subset size.
+    Subsets of all 64 (the size clipped to N, as before) would all be the whole set: a std of float noise."""
+    fake, real = smooth_images(64, seed=13), smooth_images(64, seed=14)
+    tiny = TinyFeatures()
+    with caplog.at_level(logging.INFO, logger="upsamplelab.metrics.fidelity"):
+        out = metrics(fake, real, tmp_path, extractor=tiny)
+    assert out["kid_subset_size"] == 32
+    assert "KID: 100 random subsets of 32 of the 64 generated and 64 real images" in caplog.text
+    features = [extract_features(images, tiny)[0] for images in (fake, real)]
+    halves = kid_features_to_metric(*features, kid_subset_size=32, verbose=False)
+    whole = kid_features_to_metric(*features, kid_subset_size=64, verbose=False)
+    print(f"KID {out['kid_mean']:.4g} ± {out['kid_std']:.2g} (subsets of 32); subsets of all 64: "
+          f"{whole[KEY_METRIC_KID_MEAN]:.4g} ± {whole[KEY_METRIC_KID_STD]:.2g}")
+    assert (out["kid_mean"], out["kid_std"]) == pytest.approx((halves[KEY_METRIC_KID_MEAN],
+                                                                halves[KEY_METRIC_KID_STD]), rel=1e-6)
+    assert out["kid_std"] > 0.1 * abs(out["kid_mean"]) and whole[KEY_METRIC_KID_STD] < 1e-3 * out["kid_std"]
 
 
 @pytest.mark.parametrize("fake, message", [

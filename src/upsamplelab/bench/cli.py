@@ -7,12 +7,14 @@
 
 For each model family x upsampler: raw-loop images/s in NCHW and channels_last, the full ``upsamplelab.train`` path
 against the raw loop (overhead), and with ``--compile`` the raw loop with ``torch.compile``; per family the data path
-against direct tensor indexing and generator sampling; then Inception throughput and FID with a cold and a warm
-reals cache.  ``--device cuda`` times on the GPU (synchronised around every timed step), ``--precision
-bf16-mixed`` with bfloat16 autocast in both the raw loop and the Trainer.  Prints tables and the goals met, writes
+against direct tensor indexing and generator sampling; then Inception throughput per backend (torch and ONNX
+Runtime, on the CPU: ``bench.inception_backends``) and FID with a cold and a warm reals cache (on the backend
+``metrics.inception_backend=auto`` picks).  ``--device cuda`` times on the GPU (synchronised around every timed
+step), ``--precision bf16-mixed`` with bfloat16 autocast in both the raw loop and the Trainer.  Prints tables and the goals met, writes
 everything as JSON (default ``outputs/bench/<time>.json``).
 Run it on an otherwise idle machine: two processes on two cores slow each other down many times over.
-``--quick`` (one family, two upsamplers, short timings, 16 vs 48 images for FID) takes about a minute.
+``--quick`` (one family, two upsamplers, short timings, 16 vs 48 images for FID, 16 images twice per Inception
+backend) takes about a minute.
 """
 from __future__ import annotations
 
@@ -33,19 +35,21 @@ import torch
 from rich.console import Console
 from rich.progress import Progress
 
-from ..analysis.fid_timing import time_fid
+from ..analysis.fid_timing import inception_extractor, time_fid
 from ..app.config import silence_library_noise
-from ..metrics import fidelity
+from ..metrics.onnx_runtime import missing_packages
 from ..nn import build_upsampler, list_upsamplers
 from . import model_timings
 from .data_path import compare_with_indexing
 from .device import DEVICE_TYPES, PRECISIONS, Device
 from .families import FAMILIES, Family
 from .goals import check
+from .inception_backends import compare_backends
 from .table import markdown, print_tables
 from .train_path import build_task
 
 QUICK_FAMILIES, QUICK_UPSAMPLERS = ("dcgan32_ngf16",), ("convT_k4", "resize_conv_nearest")
+INCEPTION_IMAGES, INCEPTION_ROUNDS = {False: 64, True: 16}, {False: 4, True: 2}     # by --quick
 
 
 def machine() -> dict[str, Any]:
@@ -54,7 +58,8 @@ def machine() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
             "python": platform.python_version(), "platform": platform.platform(),
-            **{name: version(name) for name in ("torch", "pytorch-lightning", "torch-fidelity", "hydra-core")}}
+            **{name: version(name) for name in ("torch", "pytorch-lightning", "torch-fidelity", "hydra-core")},
+            "onnxruntime": None if "onnxruntime" in missing_packages() else version("onnxruntime")}
 
 
 def parse_names(text: str | None, allowed: Sequence[str], option: str) -> list[str] | None:
@@ -133,11 +138,16 @@ def bench_family(family: Family, upsamplers: list[str] | None, quick: bool, comp
     return rows, summary
 
 
-def bench_fid(fid_samples: int, real_samples: int) -> dict[str, Any]:
-    """``time_fid`` on Fashion-MNIST training images (32 px) standing in for generated ones."""
+def bench_fid(fid_samples: int, real_samples: int, device: str, quick: bool) -> dict[str, Any]:
+    """On Fashion-MNIST training images (32 px) standing in for generated ones: with ``device`` "cpu", Inception
+    images/s per backend (``compare_backends``, under "inception_backends"); ``time_fid`` with the backend
+    ``metrics.inception_backend=auto`` picks."""
     datamodule, _ = build_task(FAMILIES["dcgan32"], "convT_k4")
     images = datamodule.real_images("train", fid_samples + real_samples)
-    return time_fid(images[:fid_samples], images[fid_samples:], fidelity.load_extractor("auto"))
+    fid = time_fid(images[:fid_samples], images[fid_samples:], inception_extractor("auto"))
+    if device == "cpu":
+        fid["inception_backends"] = compare_backends(images[:INCEPTION_IMAGES[quick]], rounds=INCEPTION_ROUNDS[quick])
+    return fid
 
 
 def quiet() -> None:
@@ -167,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             result["families"].append(summary)
         if not args.no_fid:
             progress.add_task(f"FID {args.fid_samples} vs {args.real_samples}", total=None)
-            result["fid"] = bench_fid(args.fid_samples, args.real_samples)
+            result["fid"] = bench_fid(args.fid_samples, args.real_samples, args.device, args.quick)
     result["goals"] = check(result["models"], result["families"], result.get("fid"), device_type=args.device)
     result["wall_time_s"] = time.perf_counter() - start
     out = args.out or Path("outputs") / "bench" / f"{time.strftime('%Y-%m-%d_%H-%M-%S')}.json"

@@ -10,6 +10,7 @@ from ..lightning.performance import CHANNELS_LAST_FASTER
 OVERHEAD_LIMITS = {"dcgan32": 0.03, "dcgan32_ngf16": 0.08}      # full training path vs the raw loop
 DATA_PATH_MIN_RATIO = 0.97
 FID_MIN_SPEEDUP = 5.0
+ONNX_MIN_SPEEDUP = 1.8                                           # Inception, ONNX Runtime vs torch, CPU (issue 27)
 
 
 def channels_last_by_family(models: list[dict[str, Any]]) -> dict[str, float]:
@@ -39,6 +40,11 @@ def check(models: list[dict[str, Any]], families: list[dict[str, Any]], fid: dic
         goals.append({"goal": f"FID {fid['num_fake']} vs {fid['num_real']}: cold / warm reals cache",
                       "measured": f"{fid['speedup']:.1f}x", "target": f">= {FID_MIN_SPEEDUP:.0f}x",
                       "met": fid["speedup"] >= FID_MIN_SPEEDUP})
+    backends = (fid or {}).get("inception_backends")
+    if backends:
+        goals.append({"goal": "Inception on the CPU: ONNX Runtime vs torch, images/s",
+                      "measured": f"{backends['speedup']:.2f}x", "target": f">= {ONNX_MIN_SPEEDUP}x",
+                      "met": backends["speedup"] >= ONNX_MIN_SPEEDUP})
     chosen = CHANNELS_LAST_FASTER.get(device_type, {})
     for family, speedup in channels_last_by_family(models).items():
         goals.append({"goal": f"model.channels_last=auto for {family} on {device_type} "

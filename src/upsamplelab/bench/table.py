@@ -34,9 +34,11 @@ def print_tables(result: dict[str, Any], console: Console | None = None) -> None
 
     if result.get("fid"):
         fid = result["fid"]
-        console.print(f"[bold]FID[/bold] ({fid['extractor']}, {fid['num_fake']} vs {fid['num_real']} images): "
-                      f"Inception {fid['inception_images_per_s']:.1f} img/s; cold reals cache {fid['cold_s']:.1f} s, "
-                      f"warm {fid['warm_s']:.1f} s ({fid['speedup']:.1f}x)")
+        console.print(f"[bold]FID[/bold] ({fid['extractor']} on {fid['inception_backend']}, {fid['num_fake']} vs "
+                      f"{fid['num_real']} images): Inception {fid['inception_images_per_s']:.1f} img/s; cold reals "
+                      f"cache {fid['cold_s']:.1f} s, warm {fid['warm_s']:.1f} s ({fid['speedup']:.1f}x)")
+        if fid.get("inception_backends"):
+            console.print(f"[bold]Inception backends[/bold] {backends_sentence(fid['inception_backends'])}")
 
     goals = Table(title="Goals", title_justify="left")
     for name in ("goal", "measured", "target", "met"):
@@ -46,13 +48,22 @@ def print_tables(result: dict[str, Any], console: Console | None = None) -> None
     console.print(goals)
 
 
+def backends_sentence(b: dict[str, Any]) -> str:
+    """Images/s of each Inception backend, their ratio and their features' difference, in one sentence."""
+    rates = ", ".join(f"{backend} {rate:.1f} img/s" for backend, rate in b["images_per_s"].items())
+    return (f"({b['extractor']}, {b['num_images']} images, batch {b['batch_size']}, {b['threads']} threads, median "
+            f"of {b['rounds']} passes in turns): {rates}; ONNX Runtime {b['speedup']:.2f}x torch, features equal to "
+            f"{b['max_relative_difference']:.1e} relative")
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The same tables as Markdown (for BENCHMARKS.md, issues and papers)."""
     m = result["machine"]
     lines = [f"Command: `{result['command']}` ({result['wall_time_s'] / 60:.1f} min)  ",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['torch_threads']} torch threads, GPU: {m['gpu'] or 'none'}; "
              f"Python {m['python']}, torch {m['torch']}, pytorch-lightning {m['pytorch-lightning']}, "
-             f"torch-fidelity {m['torch-fidelity']}, hydra-core {m['hydra-core']}  ",
+             f"torch-fidelity {m['torch-fidelity']}, hydra-core {m['hydra-core']}, "
+             f"onnxruntime {m.get('onnxruntime') or 'none'}  ",
              f"Timed on: {result['device']}, precision {result['precision']}", "",
              "| family | upsampler | raw NCHW | raw channels_last | CL gain | auto | framework | raw (same format) "
              "| overhead | compiled |", "|---|---|--:|--:|--:|---|--:|--:|--:|--:|"]
@@ -68,9 +79,19 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{_n(f['data_path']['in_memory_images_per_s'])} | {_n(f.get('sampling_images_per_s'))} |")
     if result.get("fid"):
         fid = result["fid"]
-        lines += ["", f"FID ({fid['extractor']}, {fid['num_fake']} generated vs {fid['num_real']} reference images): "
-                      f"Inception {fid['inception_images_per_s']:.1f} img/s; FID+KID {fid['cold_s']:.1f} s with a cold "
-                      f"reals cache, {fid['warm_s']:.1f} s warm ({fid['speedup']:.1f}×)"]
+        lines += ["", f"FID ({fid['extractor']} on {fid['inception_backend']}, {fid['num_fake']} generated vs "
+                      f"{fid['num_real']} reference images): Inception {fid['inception_images_per_s']:.1f} img/s; "
+                      f"FID+KID {fid['cold_s']:.1f} s with a cold reals cache, {fid['warm_s']:.1f} s warm "
+                      f"({fid['speedup']:.1f}×)"]
+        if fid.get("inception_backends"):
+            b = fid["inception_backends"]
+            lines += ["", f"| Inception backend ({b['extractor']}, {b['num_images']} images, batch {b['batch_size']}, "
+                          f"{b['threads']} threads, median of {b['rounds']} passes in turns) | images/s | vs torch |",
+                      "|---|--:|--:|"]
+            lines += [f"| {backend} | {rate:.1f} | {rate / b['images_per_s']['torch']:.2f}× |"
+                      for backend, rate in b["images_per_s"].items()]
+            lines += ["", f"Features, ONNX Runtime vs torch: largest difference {b['max_relative_difference']:.1e} "
+                          "of the largest feature"]
     lines += ["", "| goal | measured | target | met |", "|---|---|---|---|"]
     lines += [f"| {g['goal']} | {g['measured']} | {g['target']} | {'yes' if g['met'] else '**no**'} |"
               for g in result["goals"]]

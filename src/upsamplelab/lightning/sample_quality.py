@@ -7,7 +7,9 @@ fewer when the split is smaller).  A reference larger than the generated set cos
 its Inception statistics are cached in ``cache_dir`` under ``<dataset_id>/<split>/n=<count>`` and the extractor's
 name, so only the first evaluation of a dataset pays for them (timings in BENCHMARKS.md), and every later one
 extracts the generated images only.
-Every result is appended, with the extractor that produced it, to ``<run dir>/fidelity.jsonl``.
+The Inception network runs on ``inception_backend`` (``metrics.inception.resolve_backend``: "auto" is ONNX Runtime
+on the CPU, torch on a GPU), loaded once per run; every result is appended, with the extractor and the backend that
+produced it, to ``<run dir>/fidelity.jsonl``.
 
 The final evaluation (``final_samples``, the test stage of ``upsamplelab.train``) repeats this at a larger count on
 one checkpoint, adds FID at subsets of the generated set and its extrapolation FID∞ (``metrics.fid_infinity``), and
@@ -27,21 +29,22 @@ from torch import Tensor, nn
 from ..checks import check_int
 from ..metrics import fidelity
 from ..metrics.fid_infinity import fid_counts
+from ..metrics.inception import EXTRACTORS, check_backend, resolve_backend
 from ..reliability.atomic import atomic_write_text
 
 SMOKE_SAMPLES = 16
-from ..metrics.inception import EXTRACTORS
 
 
 @dataclass
 class SampleQuality:
     """``fid_samples`` generated vs ``real_samples`` real images (None: as many as generated); ``extractor``:
-    "auto", "torch-fidelity" or "bundled" (``metrics.inception``); ``isc``: also the Inception Score (needs the
-    torch-fidelity extractor)."""
+    "auto", "torch-fidelity" or "bundled" (``metrics.inception``), run by ``inception_backend`` ("auto", "torch" or
+    "onnxruntime"); ``isc``: also the Inception Score (needs the torch-fidelity extractor)."""
 
     fid_samples: int = 500
     real_samples: int | None = None
     extractor: str = "auto"
+    inception_backend: str = "auto"
     cache_dir: str = "outputs/fidelity_cache"
     batch_size: int = 32
     kid_subset_size: int = 1000
@@ -57,6 +60,7 @@ class SampleQuality:
         check_int("metrics.final_samples", self.final_samples, 8, optional=True, why="FID∞ fits FIDs of subsets")
         if self.extractor not in EXTRACTORS:
             raise ValueError(f"metrics.extractor must be one of {list(EXTRACTORS)}, got {self.extractor!r}")
+        check_backend(self.inception_backend)
 
     def compute(self, sample: Callable[[int], Tensor], datamodule, device: torch.device,
                 final: bool = False) -> dict[str, Any]:
@@ -67,7 +71,8 @@ class SampleQuality:
             raise ValueError("the final evaluation needs metrics.final_samples (an image count)")
         n_real = min(self.real_samples or n, datamodule.split_size(self.real_split))
         if self._model is None:                       # loaded once per run, not at every validation
-            self._model = fidelity.load_extractor(self.extractor, logits=self.isc)
+            self._model = fidelity.load_extractor(self.extractor, logits=self.isc, cache_dir=self.cache_dir,
+                                                  backend=resolve_backend(self.inception_backend, device))
         self._evaluations += 1
         with warnings.catch_warnings():
             if self._evaluations > 1:                 # the small-sample warning, once per run

@@ -5,13 +5,15 @@
   to the Inception pool features of the two sets.  Biased upwards at small sample counts: compare FIDs only at
   equal counts, and use >= 2048 samples (the feature dimension) at the very least.
 - KID, Kernel Inception Distance (Bińkowski, Sutherland, Arbel & Gretton 2018, "Demystifying MMD GANs"): unbiased
-  squared MMD with a cubic polynomial kernel on the same features, mean and std over random subsets.
+  squared MMD with a cubic polynomial kernel on the same features, mean and std over random subsets (``kid_subset``:
+  smaller than either set, so that the subsets differ and the std measures something).
 - IS, Inception Score (Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen 2016, "Improved Techniques for
   Training GANs"): exp E[KL(p(y|x) || p(y))] of the generated images only; needs the Inception logits, which only
   torch-fidelity's extractor has (see ``inception``).
 
 The features of the reference (real) set, with their FID mean and covariance, are cached on disk under a key the
-caller builds (dataset, split, resolution, sample count) plus the extractor name; later evaluations only run the
+caller builds (dataset, split, resolution, sample count) plus the extractor name and, unless it is torch, the backend
+that ran it (``features_name``: every FID is computed from one backend's features); later evaluations only run the
 extractor on the generated images.  A cache file that is truncated, damaged (``reliability.file_integrity``) or does
 not hold what its name says is rebuilt, with a warning (``load_reference``); it is written atomically, so runs
 sharing it see the old file or the new one.
@@ -37,18 +39,19 @@ from torch_fidelity.metric_kid import kid_features_to_metric
 from ..reliability.atomic import atomic_save
 from ..reliability.file_integrity import CorruptFileError, check_archive
 from .fid_infinity import fid_infinity
-from .inception import load_extractor
+from .inception import load_extractor, resolve_backend
 
 log = logging.getLogger(__name__)
 
 FID_MIN_SAMPLES = 2048
+KID_SUBSETS = 100                                   # torch-fidelity's default
 RANGE_TOLERANCE = 1e-3
 
 
 def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_key: str, cache_dir: str | Path,
                      extractor: str | nn.Module = "auto", kid_subset_size: int = 1000, isc: bool = False,
                      batch_size: int = 64, device: str | torch.device | None = None,
-                     fid_at: Sequence[int] = ()) -> dict[str, Any]:
+                     fid_at: Sequence[int] = (), inception_backend: str = "auto") -> dict[str, Any]:
     """FID and KID of ``fake`` against ``real`` (and IS of ``fake`` if ``isc``), with cached reference features.
 
     ``fake`` and ``real`` are float (N, C, H, W) images in [-1, 1] with C in {1, 3}; they are quantised to uint8
@@ -60,13 +63,16 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     ``extractor``: "auto", "torch-fidelity" or "bundled" (see ``inception.resolve_extractor``), or an ``nn.Module``
     mapping uint8 (N, 3, H, W) to (N, F) features, or to a tuple (features, logits) to allow ``isc``; it is named
     by its class name (in the result and in the cache key, so give different modules different names).  The module
-    is moved to ``device``, channels_last, eval mode.  ``kid_subset_size`` is clipped to the smaller set size.
+    is moved to ``device``, channels_last, eval mode.  ``inception_backend`` ("auto", "torch", "onnxruntime") runs
+    a named extractor (``inception.resolve_backend``; its ONNX export is kept in ``cache_dir`` too); a module says
+    its own by an ``inception_backend`` attribute (default "torch").  KID uses subsets of ``kid_subset(
+    kid_subset_size, ...)`` images.
 
     ``fid_at``: also the FID of random subsets of ``fake`` of these sizes (fixed seed, the reference unchanged) and
     their extrapolation to infinitely many images (``fid_infinity``, Chong & Forsyth 2020).
 
     Returns {"fid", "kid_mean", "kid_std", ["isc_mean", "isc_std"], ["fid_inf", "fid_at": {count: fid}],
-    "extractor", "num_fake", "num_real"}.
+    "extractor", "inception_backend", "num_fake", "num_real", "kid_subset_size"}.
     Warns when either set has fewer than 2048 images (FID is biased there).
     """
     check_images("fake", fake)
@@ -75,19 +81,25 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     if batch_size < 1 or kid_subset_size < 2:
         raise ValueError(f"need batch_size >= 1 and kid_subset_size >= 2, got {batch_size} and {kid_subset_size}")
     device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
-    model = extractor if isinstance(extractor, nn.Module) else load_extractor(extractor, logits=isc)
+    if isinstance(extractor, nn.Module):
+        model = extractor
+    else:
+        model = load_extractor(extractor, logits=isc, backend=resolve_backend(inception_backend, device),
+                               cache_dir=cache_dir)
     name = model.get_name() if isinstance(model, FeatureExtractorBase) else type(model).__name__
+    backend = getattr(model, "inception_backend", "torch")
+    features_by = features_name(name, backend)
 
-    cache_path = reference_cache_path(cache_dir, real_key, name)
-    ref = load_reference(cache_path, real_key, name)
+    cache_path = reference_cache_path(cache_dir, real_key, features_by)
+    ref = load_reference(cache_path, real_key, features_by)
     if ref is None:
         if not isinstance(real, Tensor):
             real = real()
             check_images("real", real)
-        log.info("FID reference: extracting %s features of %d real images (cached in %s)", name, len(real),
+        log.info("FID reference: extracting %s features of %d real images (cached in %s)", features_by, len(real),
                  cache_path)
         features = extract_features(real, model, batch_size=batch_size, device=device)[0]
-        ref = {"key": real_key, "extractor": name, "features": features,
+        ref = {"key": real_key, "extractor": features_by, "features": features,
                **{k: torch.from_numpy(v) for k, v in fid_features_to_statistics(features).items()}}
         atomic_save(ref, cache_path)
 
@@ -103,8 +115,11 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
 
     real_stats = {"mu": ref["mu"].numpy(), "sigma": ref["sigma"].numpy()}
     fid = fid_statistics_to_metric(fid_features_to_statistics(fake_features), real_stats, verbose=False)
-    kid = kid_features_to_metric(fake_features, real_features, verbose=False,
-                                 kid_subset_size=min(kid_subset_size, num_fake, num_real))
+    subset = kid_subset(kid_subset_size, num_fake, num_real)
+    log.info("KID: %d random subsets of %d of the %d generated and %d real images", KID_SUBSETS, subset, num_fake,
+             num_real)
+    kid = kid_features_to_metric(fake_features, real_features, verbose=False, kid_subsets=KID_SUBSETS,
+                                 kid_subset_size=subset)
     out: dict[str, float | str] = {"fid": fid[KEY_METRIC_FID], "kid_mean": kid[KEY_METRIC_KID_MEAN],
                                    "kid_std": kid[KEY_METRIC_KID_STD]}
     if fid_at:
@@ -112,7 +127,15 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
     if isc:
         score = isc_features_to_metric(fake_out[1], splits=min(10, num_fake))
         out |= {"isc_mean": score[KEY_METRIC_ISC_MEAN], "isc_std": score[KEY_METRIC_ISC_STD]}
-    return out | {"extractor": name, "num_fake": num_fake, "num_real": num_real}
+    return out | {"extractor": name, "inception_backend": backend, "num_fake": num_fake, "num_real": num_real,
+                  "kid_subset_size": subset}
+
+
+def kid_subset(requested: int, num_fake: int, num_real: int) -> int:
+    """The KID subset size for sets of ``num_fake`` and ``num_real`` images: ``requested`` (torch-fidelity's 1000)
+    when the smaller set has at least twice as many, else half the smaller set (at least 2).  Subsets as large as a
+    set would all be that set, and their KID std ~0 (float noise) would say nothing about KID's spread."""
+    return max(2, min(requested, min(num_fake, num_real) // 2))
 
 
 def fid_at_counts(fake_features: Tensor, real_stats: dict, counts: Sequence[int], seed: int = 0) -> dict[str, Any]:
@@ -200,6 +223,12 @@ def reference_problem(ref: Any, real_key: str, extractor_name: str) -> str | Non
     if not all(bool(torch.isfinite(t).all()) for t in (features, mu, sigma)):
         return "non-finite values"
     return None
+
+
+def features_name(extractor_name: str, backend: str) -> str:
+    """Whose features a reference cache holds: the extractor's name, with ``+<backend>`` unless it ran in torch
+    (the caches written before there were backends keep their names)."""
+    return extractor_name if backend == "torch" else f"{extractor_name}+{backend}"
 
 
 def reference_cache_path(cache_dir: str | Path, real_key: str, extractor_name: str) -> Path:
