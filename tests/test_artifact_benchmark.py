@@ -11,7 +11,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from upsamplelab.analysis.artifact_benchmark import METRICS, auc, blur121, main, split_sets
+from upsamplelab.analysis.artifact_bench_metrics import BENCH_METRICS
+from upsamplelab.analysis.artifact_benchmark import auc, blur121, main, split_sets
 from upsamplelab.analysis.artifact_injection import CONTROLS, KINDS, overlap_pattern, smooth_field
 from upsamplelab.ops import overlap_map
 
@@ -82,7 +83,7 @@ def test_quick_benchmark_writes_report_csv_and_figure(tmp_path, capsys):
     with open(tmp_path / "artifact_metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     cases = {(r["group"], r["case"], r["amplitude"]) for r in rows}
-    assert len(cases) == len(KINDS) * 4 + len(CONTROLS) + 4 and len(rows) == len(cases) * len(METRICS)
+    assert len(cases) == len(KINDS) * 4 + len(CONTROLS) + 4 and len(rows) == len(cases) * len(BENCH_METRICS)
 
     def row(group, case, metric, amplitude=""):
         return next(r for r in rows if (r["group"], r["case"], r["metric"], r["amplitude"])

@@ -18,7 +18,7 @@ from conftest import REPO
 from upsamplelab.report.build import COMPARISONS_CSV, DEFAULT_BASELINE, load_jobs, write_tables
 from upsamplelab.report.from_results import families_from_results
 from upsamplelab.report.results_csv import comparison_rows, write_csv
-from upsamplelab.report.summary import summarise
+from upsamplelab.report.aggregate import summarise
 
 REL = 1e-12
 

@@ -20,7 +20,7 @@ import torch
 
 from conftest import REPO
 from upsamplelab.data import fashion_mnist
-from upsamplelab.gpu_check import summary
+from upsamplelab.gpu_check import check_result
 from upsamplelab.gpu_check.runner import run_step
 from upsamplelab.gpu_check.steps import DRY_RUN_BUDGET_FACTOR, TOTAL_BUDGET_S, Step, plan
 
@@ -100,12 +100,12 @@ def test_summary_reads_the_test_report_and_the_benchmarks(tmp_path):
     records = [{"name": n, "what": n, "budget_s": 10, "status": "passed", "seconds": 1.0, "output": f"{n}.{ext}"}
                for n, ext in (("gpu_tests", "xml"), ("bench_fp32", "json"), ("bench_bf16", "json"),
                               ("bench_compile", "json"))]
-    result = summary.collect(tmp_path, records, dry_run=False, wall_s=4.0, wheels=[])
+    result = check_result.collect(tmp_path, records, dry_run=False, wall_s=4.0, wheels=[])
     tests = result["gpu_tests"]
     assert (tests["tests"], tests["passed"], tests["failed"], tests["skipped"]) == (3, 1, 1, 1)
     assert tests["cases"][1]["message"] == "assert 1 == 2" and result["passed"]
     assert result["bench"]["bench_fp32"]["rows"][0]["sampling_images_per_s"] == 9e4
-    table = summary.markdown(result)
+    table = check_result.markdown(result)
     assert "| dcgan32 | `convT_k4` | 1,000 | 1,500 | 2,000 | 1,500 | +2.0% | +2.0% | 3,000 | 2.00 |" in table
     assert "1 passed, 1 failed, 1 skipped" in table
 

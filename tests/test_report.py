@@ -21,7 +21,7 @@ from upsamplelab.report.cli import run as report_cli
 from upsamplelab.report.grid_images import quantise, split_grid, read_png
 from upsamplelab.report.history import read_history
 from upsamplelab.report.markdown import render
-from upsamplelab.report.summary import summarise
+from upsamplelab.report.aggregate import summarise
 
 REPO = Path(__file__).resolve().parents[1]
 T1 = stats.t.ppf(0.975, 1)                     # 12.706: the t quantile for two seeds

@@ -9,7 +9,7 @@ from upsamplelab.report import mean_ci
 from upsamplelab.report.build import load_jobs
 from upsamplelab.report.markdown import fmt_ci, render
 from upsamplelab.report.results_csv import job_rows
-from upsamplelab.report.summary import summarise
+from upsamplelab.report.aggregate import summarise
 from upsamplelab.report.tasks import TASKS, best_mode, metric_label
 
 HEADER = "epoch,step,val/miou,val/dice,val/boundary_f1,val/boundary_iou,test/miou,test/boundary_f1,test/boundary_iou"

@@ -34,7 +34,7 @@ from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, i
                          silence_library_noise)
 from .app.run_dir import RUN_RECORD, last_checkpoint
 from .app.run_record import read_run_record, write_run_record
-from .app.summary import print_outputs, print_summary
+from .app.run_overview import print_outputs, print_summary
 from .app.throughput import Throughput
 from .checks import check_int
 from .reliability import TrainingDiverged

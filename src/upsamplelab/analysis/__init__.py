@@ -1,1 +1,2 @@
-"""Figures and diagnostics about upsampling artifacts; each module is a command (``python -m ...``)."""
+"""Figures and diagnostics about upsampling artifacts: commands (``python -m upsamplelab.analysis.<name>``) and the
+modules they share."""

@@ -6,7 +6,7 @@
 For each dataset, three disjoint sets of ``n`` real images (seeded): a reference R, clean images C and images A
 that receive the artifacts of ``artifact_injection.KINDS`` at each amplitude (relative to each image's std).
 
-- Per image: each metric's per-image score (``METRICS``) of the artifact images against that of C gives a
+- Per image: each metric's per-image score (``artifact_bench_metrics``) of the artifact images against that of C gives a
   ROC-AUC (0.5: blind, 1: every artifact image scores above every clean one); per kind, the smallest amplitude
   whose AUC reaches 0.9.
 - Per set: each metric's set-level value (what training logs: ``stride_band_excess`` and ``stride_peak_excess``
@@ -25,68 +25,24 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from rich.progress import track
 from sklearn.metrics import roc_auc_score
 from torch import Tensor
 
-from ..metrics import (ExcessCI, phase_contrast, phase_energy, radial_power_spectrum, spectral_distance,
-                       stride_band_energy, stride_band_excess_ci, stride_peak_excess_ci, stride_peak_score,
-                       stride_periods)
-from ..metrics.bootstrap import bootstrap_excess
-from ..metrics.spectrum import log_spectrum_l1
+from ..metrics import ExcessCI, stride_band_energy, stride_periods
+from .artifact_bench_metrics import BENCH_METRICS, N_BOOT
 from .artifact_injection import CONTROLS, KINDS, overlap_pattern, smooth_field, unit_rms
+from .artifact_report import write_outputs
+from .artifact_results import PEAK_AMPLITUDE, Results, Row
 
 DEFAULT_OUT = Path("docs/results/artifact_metrics")
 AMPLITUDES = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 QUICK_AMPLITUDES = (0.05, 0.1, 0.15, 0.3)
-AUC_TARGET = 0.9
-PEAK_AMPLITUDE = 0.08
 PEAK_PERIODS = (8, 4, 2)
-N_BOOT = 500
-
-
-@dataclass(frozen=True)
-class BenchMetric:
-    """``per_image(images, period, periods, reference)``: (N,) scores, higher = more artifact;
-    ``set_value(images, reference, period, periods)``: the set-level number (an ``ExcessCI`` when it has one)."""
-
-    name: str
-    per_image: Callable[[Tensor, int, tuple[int, ...], Tensor], Tensor]
-    set_value: Callable[[Tensor, Tensor, int, tuple[int, ...]], float | ExcessCI]
-    per_image_label: str
-    set_label: str
-
-
-def _mean_ci(scores: Tensor) -> ExcessCI:
-    """The mean of per-image scores with its percentile-bootstrap interval."""
-    rows = scores.double()[:, None]
-    return bootstrap_excess(rows, rows[:1], lambda a, b: a[..., 0], n_boot=N_BOOT)
-
-
-def _spectral_distance_per_image(images: Tensor, reference: Tensor) -> Tensor:
-    return log_spectrum_l1(radial_power_spectrum(images), radial_power_spectrum(reference).mean(0))
-
-
-METRICS = {m.name: m for m in (
-    BenchMetric("stride_band", lambda x, p, ps, r: stride_band_energy(x, period=p),
-                lambda x, r, p, ps: stride_band_excess_ci(x, r, period=p, n_boot=N_BOOT),
-                "stride_band_energy", "stride_band_excess"),
-    BenchMetric("stride_peak", lambda x, p, ps, r: stride_peak_score(x, ps),
-                lambda x, r, p, ps: stride_peak_excess_ci(x, r, ps, n_boot=N_BOOT),
-                "stride_peak_score", "stride_peak_excess"),
-    BenchMetric("phase_energy", lambda x, p, ps, r: phase_energy(x, period=p),
-                lambda x, r, p, ps: _mean_ci(phase_energy(x, period=p)), "phase_energy", "mean phase_energy"),
-    BenchMetric("phase_contrast", lambda x, p, ps, r: phase_contrast(x, period=p),
-                lambda x, r, p, ps: _mean_ci(phase_contrast(x, period=p)), "phase_contrast", "mean phase_contrast"),
-    BenchMetric("spectral_distance", lambda x, p, ps, r: _spectral_distance_per_image(x, r),
-                lambda x, r, p, ps: float(spectral_distance(x, r)), "distance to R's mean spectrum",
-                "spectral_distance"),
-)}
 
 
 def load_dataset(name: str, size: int) -> Tensor:
@@ -100,32 +56,6 @@ def load_dataset(name: str, size: int) -> Tensor:
 
 
 DATASETS = ("fashion_mnist", "mnist", "nuclei")
-
-
-@dataclass
-class Row:
-    """One (case, metric) result.  ``group``: "artifact", "control", "peak_check" or "checkpoint"."""
-
-    dataset: str
-    group: str
-    case: str
-    amplitude: Optional[float]
-    metric: str
-    auc: Optional[float] = None
-    value: Optional[float] = None
-    low: Optional[float] = None
-    high: Optional[float] = None
-
-
-@dataclass
-class Results:
-    settings: dict
-    rows: list[Row] = field(default_factory=list)
-    checks: list[tuple[str, float, str, bool]] = field(default_factory=list)     # (what, measured, target, ok)
-
-    def get(self, dataset: str, group: str, case: str, metric: str, amplitude: Optional[float] = None) -> Row:
-        return next(r for r in self.rows if (r.dataset, r.group, r.case, r.metric) == (dataset, group, case, metric)
-                    and (amplitude is None or r.amplitude == amplitude))
 
 
 def auc(positive: Tensor, negative: Tensor) -> float:
@@ -179,7 +109,7 @@ def run_dataset(results: Results, dataset: str, images: Tensor, n: int, amplitud
     clean_scores: dict[tuple[str, int], Tensor] = {}
 
     def score(group: str, case: str, amplitude: Optional[float], treated: Tensor, period: int) -> None:
-        for m in METRICS.values():
+        for m in BENCH_METRICS.values():
             key = (m.name, period)
             if key not in clean_scores:
                 clean_scores[key] = m.per_image(clean, period, periods, reference)
@@ -198,7 +128,7 @@ def run_dataset(results: Results, dataset: str, images: Tensor, n: int, amplitud
                   "blurred + cosines (field size/8)": blurred + stride_cosines(blurred, PEAK_AMPLITUDE, g,
                                                                                scale=0.125)}
     for name, treated in peak_cases.items():
-        for m in METRICS.values():
+        for m in BENCH_METRICS.values():
             results.rows.append(_set_row(Row(dataset, "peak_check", name, None, m.name),
                                          m.set_value(treated, reference, 2, periods)))
 
@@ -215,7 +145,7 @@ def run_checkpoints(results: Results, paths: Sequence[Path], n: int, seed: int) 
         periods = upsampling_periods(run.generator)
         for case, images in ((f"{run.upsampler} ({path})", run.sample(n, seed).double()),
                              (f"real vs real ({path})", other)):
-            for m in METRICS.values():
+            for m in BENCH_METRICS.values():
                 results.rows.append(_set_row(Row("checkpoints", "checkpoint", case, None, m.name),
                                              m.set_value(images, reference, 2, periods)))
 
@@ -251,7 +181,6 @@ def run_benchmark(out: Path, n: int = 800, size: int = 32, datasets: Sequence[st
                   amplitudes: Sequence[float] = AMPLITUDES, checkpoints: Sequence[Path] = (), n_samples: int = 1000,
                   seed: int = 0, command: str = "") -> Path:
     """Run everything, write the CSV, the figure and report.md into ``out``; returns report.md's path."""
-    from .artifact_report import write_outputs
     if size < 16 or size & (size - 1):
         raise ValueError(f"--size must be a power of two >= 16, got {size}")
     periods = stride_periods(int(math.log2(size)) - 2)

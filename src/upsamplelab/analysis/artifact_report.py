@@ -10,7 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .artifact_benchmark import AUC_TARGET, METRICS, PEAK_AMPLITUDE, Results, Row  # noqa: E402
+from .artifact_bench_metrics import BENCH_METRICS  # noqa: E402
+from .artifact_results import AUC_TARGET, PEAK_AMPLITUDE, Results, Row  # noqa: E402
 from .artifact_injection import CONTROLS, FIELD_SCALE, JPEG_QUALITY, KINDS, NOISE_STD  # noqa: E402
 
 CSV_NAME, FIGURE_NAME = "artifact_metrics.csv", "artifact_auc.png"
@@ -51,10 +52,10 @@ def plot_auc(results: Results, path: Path) -> None:
     for i, dataset in enumerate(rows):
         for j, kind in enumerate(kinds):
             ax = axes[i][j]
-            for metric in METRICS:
+            for metric in BENCH_METRICS:
                 points = [(r.amplitude, r.auc) for r in results.rows
                           if (r.dataset, r.group, r.case, r.metric) == (dataset, "artifact", kind, metric)]
-                ax.plot(*zip(*points), marker="o", markersize=3, label=METRICS[metric].per_image_label)
+                ax.plot(*zip(*points), marker="o", markersize=3, label=BENCH_METRICS[metric].per_image_label)
             ax.axhline(AUC_TARGET, color="grey", linestyle=":", linewidth=1)
             ax.set_xscale("log")
             ax.set_xticks(results.settings["amplitudes"], [f"{a:g}" for a in results.settings["amplitudes"]],
@@ -99,7 +100,7 @@ def smallest_amplitude(results: Results, dataset: str, kind: str, metric: str) -
 
 def render(results: Results) -> str:
     s = results.settings
-    names = list(METRICS)
+    names = list(BENCH_METRICS)
     lines = ["# Artifact metrics against injected ground truth", "",
              f"Command: `{s['command']}`", "",
              f"{s['n']} images per set, {s['size']} px, seed {s['seed']}; stride-peak periods {tuple(s['periods'])} "
@@ -117,29 +118,29 @@ def render(results: Results) -> str:
     for dataset in datasets(results):
         lines += [f"## {dataset}", "", f"### Smallest amplitude (× image std) reaching per-image AUC ≥ {AUC_TARGET}",
                   ""]
-        lines += table(["kind", *(METRICS[m].per_image_label for m in names)],
+        lines += table(["kind", *(BENCH_METRICS[m].per_image_label for m in names)],
                        [[f"`{k}`", *(smallest_amplitude(results, dataset, k, m) for m in names)] for k in KINDS])
         lines += ["### Per-image ROC-AUC (artifact vs clean) and the set-level excesses against R", ""]
         cases = _rows(results, dataset, "artifact")
-        lines += table(["kind", "amplitude", *(f"AUC {METRICS[m].per_image_label}" for m in names),
+        lines += table(["kind", "amplitude", *(f"AUC {BENCH_METRICS[m].per_image_label}" for m in names),
                         "stride_band_excess", "stride_peak_excess"],
                        [[f"`{case}`", f"{a:g}", *(f"{by[m].auc:.3f}" for m in names),
                          f"{by['stride_band'].value:+.3f}", f"{by['stride_peak'].value:+.3f}"]
                         for (case, a), by in cases.items()])
         lines += ["### Clean controls: set-level value against R (false-alarm AUC against clean images)", ""]
         cases = _rows(results, dataset, "control")
-        lines += table(["control", *(METRICS[m].set_label for m in names)],
+        lines += table(["control", *(BENCH_METRICS[m].set_label for m in names)],
                        [[f"`{case}`", *(f"{fmt_set(by[m])} ({by[m].auc:.2f})" for m in names)]
                         for (case, _), by in cases.items()])
         lines += [f"### Peak check: blurred images plus sign-varying cosines (periods 8, 4, 2; "
                   f"{PEAK_AMPLITUDE:g} std each) against R", ""]
         cases = _rows(results, dataset, "peak_check")
-        lines += table(["images", *(METRICS[m].set_label for m in names)],
+        lines += table(["images", *(BENCH_METRICS[m].set_label for m in names)],
                        [[case, *(fmt_set(by[m]) for m in names)] for (case, _), by in cases.items()])
     cases = _rows(results, "checkpoints", "checkpoint")
     if cases:
         lines += ["## Trained generators: samples against the run's real test images", ""]
-        lines += table(["samples", *(METRICS[m].set_label for m in names)],
+        lines += table(["samples", *(BENCH_METRICS[m].set_label for m in names)],
                        [[case, *(fmt_set(by[m]) for m in names)] for (case, _), by in cases.items()])
     lines += ["## Figure", "", f"![per-image AUC]({FIGURE_NAME})", "",
               f"All numbers: [{CSV_NAME}]({CSV_NAME}).", ""]

@@ -6,6 +6,6 @@
 - ``environment``: the first step: GPU, driver, torch, CUDA, cuDNN, every imported package's version
 - ``train_fid``: the training step: DCGAN on Fashion-MNIST with FID every epoch
 - ``stand_in_inception``: the random-weight Inception-v3 that times FID where its real weights cannot travel
-- ``summary``: the steps' records and outputs as one JSON and one Markdown page
+- ``check_result``: the steps' records and outputs as one JSON and one Markdown page
 - ``cli``: ``python -m upsamplelab.gpu_check --out DIR [--dry-run]``
 """

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from . import summary
+from . import check_result
 from .runner import run_step
 from .steps import plan
 
@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[gpu_check]     {record['status']} in {record['seconds']:.0f} s"
               f"{': ' + record['reason'] if record.get('reason') else ''}", flush=True)
     wheels = os.environ.get("GPU_CHECK_WHEELS", "").split()
-    result = summary.collect(out, records, args.dry_run, time.monotonic() - start, wheels)
-    summary.write(out, result)
+    result = check_result.collect(out, records, args.dry_run, time.monotonic() - start, wheels)
+    check_result.write(out, result)
     print(f"[gpu_check] {'passed' if result['passed'] else 'NOT passed'}; summary: {out / 'summary.md'}", flush=True)
     return 0 if result["passed"] else 1
 

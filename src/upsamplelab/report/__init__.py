@@ -23,7 +23,7 @@ place of the sweep directory (a study whose job records were not kept) gives its
 One concept per file: ``discover`` (finding jobs), ``job`` (one job: status, run.json), ``history`` (metrics.csv,
 fidelity.jsonl, final.json), ``tasks`` (metrics per task), ``stats`` (CI, Welch, Holm, Hedges' g), ``permutation``
 (the permutation test), ``power`` (power, MDD, seeds needed), ``equivalence`` (TOST), ``compare`` (groups against
-the baseline, verdicts), ``summary`` (grouping), ``from_results`` (the comparisons from a results.csv),
+the baseline, verdicts), ``aggregate`` (grouping), ``from_results`` (the comparisons from a results.csv),
 ``grid_images`` (grid PNGs), ``real_data`` (the job's data module), ``fig_*`` (one figure each), ``results_csv``,
 ``md_cells`` (numbers and tables in Markdown), ``markdown``, ``comparison_md`` (the comparisons in Markdown),
 ``build`` (all of it), ``cli``.

@@ -18,7 +18,7 @@ from .fig_spectra import plot_spectra
 from .job import Job, load_job
 from .markdown import Figure, render
 from .results_csv import comparison_rows, job_rows, summary_rows, write_csv
-from .summary import TaskSummary, summarise
+from .aggregate import TaskSummary, summarise
 from .tasks import metric_label
 
 DEFAULT_BASELINE = "convT_k3"

@@ -76,7 +76,7 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     from .discover import NoJobsError
     from .from_results import NotResultsError, families_from_results
     from .results_csv import comparison_rows, write_csv
-    from .summary import summarise
+    from .aggregate import summarise
     source = args.sweep_dir
     try:
         if source.is_file():

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .figure_io import plt, save_figure
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 from .tasks import best_mode, metric_label
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..metrics.registry import METRICS
 from .figure_io import plt, save_figure
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 from .tasks import best_mode, metric_label
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .figure_io import plt, save_figure
 from .grid_images import crop_rows, last_grid, read_png
 from .job import Job
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 
 
 def representative(jobs: list[Job], grid_dir: str) -> Optional[tuple[Job, int, Path]]:

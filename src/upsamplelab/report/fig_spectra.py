@@ -18,7 +18,7 @@ from .figure_io import plt, save_figure
 from .grid_images import last_grid, quantise, read_png, split_grid
 from .job import Job
 from .real_data import real_images
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 from .tasks import TaskSpec
 
 REAL_IMAGES = 64

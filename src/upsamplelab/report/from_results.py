@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .compare import Family, compare_family
-from .summary import compared_quantities, directed_metrics
+from .aggregate import compared_quantities, directed_metrics
 from .tasks import TASKS, UNKNOWN
 
 REQUIRED = ("task", "upsampler", "variant", "counted")

@@ -14,7 +14,7 @@ from .history import FIDELITY_SETTINGS
 from .job import Job
 from .md_cells import fmt, fmt_ci, fmt_p, table
 from .stats import ALPHA
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 from .tasks import best_mode, metric_label
 
 COMPARISON_HEADER = ["p (Holm)", "g"]        # after each table's Welch p column

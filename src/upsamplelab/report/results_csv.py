@@ -13,7 +13,7 @@ from typing import Any, Optional
 from .history import FIDELITY_SETTINGS
 from .compare import Family, compared_members
 from .job import Job
-from .summary import TaskSummary
+from .aggregate import TaskSummary
 from .tasks import best_mode
 
 
