@@ -23,6 +23,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(1)
 TEST_FID_SAMPLES = 100
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}          # for CLI processes: two of them on two cores, one thread each
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op thread in this process (test modules that start training take it with ``pytestmark``): on a
+    2-core machine that other jobs also load, two threads slow tiny convolutions down a hundredfold (both threads
+    spin-wait for a core)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def compose_test_config(tmp_path: Path, overrides: list[str], config_name: str = "train",

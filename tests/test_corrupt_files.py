@@ -12,11 +12,13 @@ import torch
 from omegaconf import OmegaConf
 
 from conftest import TinyFeatures, read_metrics
-from test_reliability import AE, GAN, one_thread  # noqa: F401
+from test_reliability import AE, GAN
 from upsamplelab.metrics.fidelity import fidelity_metrics, reference_cache_path
 from upsamplelab.reliability import AtomicCheckpointIO, CorruptFileError
 from upsamplelab.reliability.file_integrity import check_archive
 from upsamplelab.train import train
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 SHORT = ["test=false", "trainer.limit_train_batches=4", "trainer.limit_val_batches=2", "trainer.max_epochs=1"]
 

@@ -6,11 +6,12 @@ import json
 
 import yaml
 
+from conftest import ONE_THREAD
+
 TINY_GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "test=false",
             "trainer.accelerator=cpu", "extras.print_summary=false", "trainer.limit_train_batches=3",
             "trainer.limit_val_batches=1", "trainer.max_epochs=1", "metrics.fid_samples=8",
             "metrics.real_samples=8"]
-ONE_THREAD = {"OMP_NUM_THREADS": "1"}          # two jobs on two cores: one thread each
 
 
 def records(sweep) -> list[dict]:

@@ -14,24 +14,14 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import open_dict
 
-from conftest import read_metrics
+from conftest import ONE_THREAD, read_metrics
 from upsamplelab.reliability import AtomicCheckpointIO, UnsafeCheckpointError
 from upsamplelab.train import train
 
 AE = ["model=autoencoder", "data=digits", "model.net.widths=[8,16]", "upsampler=convT_k3"]
 GAN = ["model=dcgan", "data=digits", "model.generator.ngf=8", "model.discriminator.ndf=8", "upsampler=convT_k3"]
 SHORT = ["test=false", "trainer.log_every_n_steps=1", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2"]
-ONE_THREAD = {"OMP_NUM_THREADS": "1"}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a 2-core machine that other jobs also load, two threads slow these tiny convolutions
-    down a hundredfold (both threads spin-wait for a core)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def last_checkpoint(run_dir: Path) -> dict:

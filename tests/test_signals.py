@@ -13,12 +13,14 @@ import pytest
 import pytorch_lightning as pl
 from omegaconf import open_dict
 
-from conftest import read_metrics
-from test_reliability import AE, GAN, ONE_THREAD, finish, last_checkpoint, one_thread, wait_for  # noqa: F401
+from conftest import ONE_THREAD, read_metrics
+from test_reliability import AE, GAN, finish, last_checkpoint, wait_for
 from upsamplelab.metrics import inception
 from upsamplelab.reliability import AtomicCheckpointIO
 from upsamplelab.reliability.interrupt import RunInterrupted
 from upsamplelab.train import train
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 SHORT = ["trainer.log_every_n_steps=1", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2",
          "trainer.max_epochs=2"]
