@@ -27,6 +27,9 @@ FIDELITY_LOG = "fidelity.jsonl"
 FINAL_RECORD = "final.json"
 DIVERGED = "DIVERGED"
 
+# what a run is (the rest of its config says how it is trained): fixed on resume, rebuilt by eval and the report
+RUN_KEYS = ("data", "model", "upsampler", "seed")
+
 
 def last_checkpoint(run_dir: str | Path) -> Path:
     """Where a run keeps its newest checkpoint: ``<run dir>/checkpoints/last.ckpt``."""

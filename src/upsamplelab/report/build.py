@@ -24,6 +24,10 @@ from .tasks import metric_label
 DEFAULT_BASELINE = "convT_k3"
 
 
+class JobFilesRefused(ValueError):
+    """A job's files were refused as code (``real_data``): the report was written without them."""
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -97,7 +101,8 @@ def write_tables(summaries: list[TaskSummary], out: Path) -> None:
 def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
                  echo: Callable[[str], None] = _stderr) -> Path:
     """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
-    Raises ``discover.NoJobsError`` when there is no job to report on."""
+    Raises ``discover.NoJobsError`` when there is no job to report on, ``JobFilesRefused`` after writing it when a
+    job's files were refused as code."""
     sweep_dir = Path(sweep_dir).expanduser().resolve()
     jobs = load_jobs(sweep_dir, echo)
     out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
@@ -118,4 +123,8 @@ def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, basel
     ]
     report = out / "report.md"
     report.write_text(render(Path(os.path.relpath(sweep_dir, out)).as_posix(), jobs, summaries, figures, extra))
+    refused = [job for job in jobs if job.refused]
+    if refused:
+        raise JobFilesRefused(f"{report} written without what job {refused[0].name} would have run"
+                              f"{f' (and {len(refused) - 1} more)' if len(refused) > 1 else ''}: {refused[0].refused}")
     return report

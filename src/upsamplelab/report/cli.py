@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -23,15 +24,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None) -> Path:
-    """Parse ``argv``, build the report, print its path; exits with argparse's message when there are no jobs."""
+    """Parse ``argv``, build the report, print its path; exits with argparse's message when there are no jobs, and
+    with status 2 and one line after writing it when a job's files were refused as code."""
     args_parser = parser()
     args = args_parser.parse_args(argv)
-    from .build import build_report
+    from .build import JobFilesRefused, build_report
     from .discover import NoJobsError
     try:
         report = build_report(args.sweep_dir, args.out, args.baseline)
     except NoJobsError as err:
         args_parser.error(str(err))
+    except JobFilesRefused as err:
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
+        sys.exit(2)
     print(report)
     return report
 
