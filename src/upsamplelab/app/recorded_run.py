@@ -15,9 +15,14 @@ override that decides data, model, upsampler or seed (``checked_overrides``):
 - sweeps and anything that does not parse are refused.
 
 Other overrides (``trainer.*``, ``callbacks.*``, ``metrics.*``, …) are not read: they cannot change those four
-keys.  The result is compared with the run's ``.hydra/config.yaml``; any difference (an edited directory, or
-configs that changed since the run) is refused in one line, ``RunDirRefused`` (a ``ValueError``: exit status 2 at
-the entry points), before anything is built.
+keys.  The result is compared with the run's ``.hydra/config.yaml``, read as plain data, and any difference stops
+it before anything is built, in one line (``RunDirError``, a ``ValueError``: exit status 2 at the entry points):
+
+- ``RunDirRefused``: the files carry code the rebuild does not (an override refused above, or a recorded
+  difference under a Hydra special key or holding a resolver call ``${name:...}``): an edited directory;
+- ``RunDirNotRebuilt``: nothing to build from (a file missing or unreadable, a config group option this process
+  does not have, e.g. an experiment of a ``--config-dir`` not given), or a difference in plain values: edited, or
+  configs that changed since the run.  The report draws without such a job's data; it fails on a refusal.
 """
 from __future__ import annotations
 
@@ -39,15 +44,19 @@ from .run_dir import HYDRA_DIR, OVERRIDES, RUN_KEYS, run_config
 
 HYDRA_SPECIAL = re.compile(r"_[A-Za-z]\w*_")           # _target_, _args_, _partial_, _recursive_, _convert_, ...
 PLAIN_KEY = re.compile(r"[A-Za-z0-9][\w-]*")
+RESOLVER_CALL = re.compile(r"\$\{\s*[\w.-]+\s*:")       # ${oc.create:...}, ${oc.decode:...}, ${anything:...}
 
 
-class RunDirRefused(ValueError):
-    """A run directory whose recorded config cannot be rebuilt, or is not what its overrides give."""
+class RunDirError(ValueError):
+    """A run directory that cannot be used to rebuild its run."""
 
 
-class RunDirNotRebuilt(RunDirRefused):
-    """Its overrides name a config this process does not have (e.g. an experiment of a ``--config-dir`` not given),
-    or the directory lacks them: nothing suspicious, but nothing to build from either."""
+class RunDirRefused(RunDirError):
+    """Its files carry code that the package's configs would not: refused without running it."""
+
+
+class RunDirNotRebuilt(RunDirError):
+    """Nothing to rebuild from, or a recorded config that differs in plain values from the rebuilt one."""
 
 
 @contextmanager
@@ -69,11 +78,11 @@ def recorded_overrides(run_dir: Path) -> list[str]:
     try:
         items = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
-        raise RunDirRefused(f"{path} is not readable YAML ({type(err).__name__}); refused") from None
+        raise RunDirNotRebuilt(f"{path} is not readable YAML ({type(err).__name__})") from None
     if items is None:
         return []
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise RunDirRefused(f"{path} is not a list of override strings; refused")
+        raise RunDirNotRebuilt(f"{path} is not a list of override strings")
     return items
 
 
@@ -93,8 +102,8 @@ def _check_group(override: Override, options: list[str], source: str) -> None:
     unknown = [v for v in values if v is not None and v not in options]
     if unknown:
         raise RunDirNotRebuilt(f"{source}: {override.input_line!r}: the config group {override.key_or_group} has no "
-                               f"option {unknown[0]!r} in the configs given (options: {', '.join(sorted(options))}); a run of your own "
-                               f"--config-dir needs the same --config-dir here")
+                               f"option {unknown[0]!r} in the configs given (options: {', '.join(sorted(options))});"
+                               f" a run of your own --config-dir needs the same --config-dir here")
 
 
 def checked_overrides(overrides: list[str], source: str) -> list[str]:
@@ -127,10 +136,10 @@ def checked_overrides(overrides: list[str], source: str) -> list[str]:
             kept.append(line)
             continue
         parts = key.split(".")
+        if parts[0] not in RUN_KEYS:
+            continue                                  # trainer.*, metrics.*, ...: not what is rebuilt, never read
         if not all(PLAIN_KEY.fullmatch(p) for p in parts) or any(HYDRA_SPECIAL.fullmatch(p) for p in parts):
             raise refuse("names a Hydra special key or not a plain config key")
-        if parts[0] not in RUN_KEYS:
-            continue                                  # trainer.*, metrics.*, ...: not what is rebuilt
         if not override.is_delete() and (problem := _value_problem(override.value())):
             raise refuse(f"has {problem}")
         kept.append(line)
@@ -142,24 +151,39 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _carries_code(key: str, value: Any) -> bool:
+    """A recorded leaf (not null) under a Hydra special key, or holding one or a resolver call anywhere inside."""
+    if any(HYDRA_SPECIAL.fullmatch(part) for part in key.split(".")):
+        return True
+    if isinstance(value, dict):
+        return any(_carries_code(str(k), v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_carries_code("", v) for v in value)
+    return isinstance(value, str) and RESOLVER_CALL.search(value) is not None
+
+
 def compare_with_recorded(rebuilt: DictConfig, run_dir: Path) -> None:
-    """``RunDirRefused`` naming the first key where the run's ``.hydra/config.yaml`` (read without resolving
-    anything) differs from ``rebuilt`` in data, model, upsampler or seed."""
+    """Raise naming the first key where the run's ``.hydra/config.yaml`` (read without resolving) differs from
+    ``rebuilt`` in data, model, upsampler or seed: ``RunDirRefused`` when a difference carries code, else
+    ``RunDirNotRebuilt``."""
     path = run_config(run_dir)
     try:
         recorded = OmegaConf.load(path)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is refused
-        raise RunDirRefused(f"{path} is not readable ({type(err).__name__}); refused") from None
+    except Exception as err:  # noqa: BLE001 - any unreadable file
+        raise RunDirNotRebuilt(f"{path} is not readable YAML ({type(err).__name__})") from None
     if not isinstance(recorded, DictConfig):
-        raise RunDirRefused(f"{path} is not a mapping; refused")
+        raise RunDirNotRebuilt(f"{path} is not a mapping")
     changed = changed_run_keys(OmegaConf.to_container(recorded, resolve=False),
                                OmegaConf.to_container(rebuilt, resolve=False))
-    if changed:
-        key, was, now = changed[0]
-        raise RunDirRefused(
-            f"{path}: {key} is {_shown(was)}, but the run's overrides give {_shown(now)} with the configs given "
-            f"({len(changed)} key(s) differ): the directory was edited, or the configs changed since the run; "
-            f"refused without using it")
+    if not changed:
+        return
+    code = [(key, was, now) for key, was, now in changed if was is not None and _carries_code(key, was)]
+    key, was, now = (code or changed)[0]
+    message = (f"{path}: {key} is {_shown(was)}, but the run's overrides give {_shown(now)} with the configs given "
+               f"({len(changed)} key(s) differ): ")
+    if code:
+        raise RunDirRefused(message + "the directory was edited to run code; refused without using it")
+    raise RunDirNotRebuilt(message + "the directory was edited, or the configs changed since the run")
 
 
 def rebuild_run(run_dir: Path) -> DictConfig:

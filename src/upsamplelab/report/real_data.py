@@ -34,7 +34,7 @@ def real_images(job: Job, split: str = "train", n: int = 64) -> tuple[Optional[T
     """(the first ``n`` images of ``split`` as (N, C, H, W) in [-1, 1], "") or (None, why not)."""
     if job.config is None or "data" not in job.config:
         return None, f"job {job.name} has no data config"
-    from ..app.recorded_run import RunDirNotRebuilt, RunDirRefused, rebuild_run
+    from ..app.recorded_run import RunDirRefused, rebuild_run
     try:
         from hydra.utils import instantiate
 
@@ -45,8 +45,7 @@ def real_images(job: Job, split: str = "train", n: int = 64) -> tuple[Optional[T
         datamodule = instantiate(cfg.data)
         return datamodule.real_images(split, n).float().cpu(), ""
     except Exception as err:  # noqa: BLE001 - every reason is reported in the figure's note
-        message = " ".join(str(err).split())
-        if isinstance(err, RunDirRefused) and not isinstance(err, RunDirNotRebuilt):
+        message = " ".join(str(err).split()).replace(f"{job.path}/", f"{job.name}/")   # no absolute path in notes
+        if isinstance(err, RunDirRefused):
             job.refused = message
-            job.problems.append(f"refused: {message}")
         return None, f"{type(err).__name__}: {message[:300]}"
