@@ -43,6 +43,9 @@ CASES = {
     "scale set by the model": (GAN + ["+upsampler.scale_factor=4"],
                                "upsampler.scale_factor=4 is set by the model for each of its upsampling layers"),
     "test checkpoint": (GAN + ["test_ckpt=newest"], "test_ckpt must be one of ['best', 'last'], got 'newest'"),
+    "checkpoint directory": (GAN + ["ckpt_path=configs"], "ckpt_path=configs is a directory; give a .ckpt file"),
+    "Trainer argument": (GAN + ["trainer.max_epochs=-5"],
+                         "trainer.max_epochs must be a non-negative integer or -1. You passed in -5."),
 }
 
 

@@ -70,7 +70,7 @@ OVERRIDE_EDITS = {
                              "has an interpolation or resolver"),
     "a config file outside the configs": ("model=../../../../PAYLOAD_DIR/evil", "has no option"),
     "a sweep": ("upsampler=convT_k3,convT_k4", "is a sweep"),
-    "a hydra group": ("hydra/launcher=basic", "names a hydra/ group"),
+    "a hydra group": ("hydra/launcher=basic", "names Hydra's own config"),
 }
 
 

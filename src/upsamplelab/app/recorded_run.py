@@ -60,14 +60,30 @@ class RunDirNotRebuilt(RunDirError):
 
 
 @contextmanager
-def trusted_configs() -> Iterator[None]:
+def trusted_configs(config_dir: Optional[str] = None) -> Iterator[None]:
     """Inside: Hydra initialised with the configs this process trusts: those of the running Hydra application (the
-    package's and its ``--config-dir``), or the package's alone outside one."""
+    package's and its ``--config-dir``), else the package's and ``config_dir`` (a user's ``--config-dir``)."""
     if GlobalHydra.instance().is_initialized():
         yield
         return
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        if config_dir is not None:
+            _add_config_dir(config_dir)
         yield
+
+
+def _add_config_dir(config_dir: str) -> None:
+    """Put ``config_dir`` before the package's configs in the search path, as ``hydra.main`` does with
+    ``--config-dir`` (Hydra's own classes: the compose API takes one directory)."""
+    from hydra._internal.hydra import Hydra
+    from hydra.core.config_search_path import SearchPathQuery
+
+    path = Path(config_dir).resolve()
+    if not path.is_dir():
+        raise ValueError(f"--config-dir {config_dir} is not a directory")
+    search_path = GlobalHydra.instance().config_loader().get_search_path()
+    search_path.prepend(provider="command-line", path=f"file://{path}", anchor=SearchPathQuery(provider="schema"))
+    Hydra.create_main_hydra2(task_name="app", config_search_path=search_path)
 
 
 def recorded_overrides(run_dir: Path) -> list[str]:
@@ -106,9 +122,9 @@ def _check_group(override: Override, options: list[str], source: str) -> None:
                                f" a run of your own --config-dir needs the same --config-dir here")
 
 
-def checked_overrides(overrides: list[str], source: str) -> list[str]:
-    """The overrides that decide data, model, upsampler and seed, each checked as the module docstring says;
-    ``RunDirRefused`` naming ``source`` and the override otherwise.  Needs ``trusted_configs()``."""
+def checked_overrides(overrides: list[str], source: str, keys: Optional[tuple[str, ...]] = RUN_KEYS) -> list[str]:
+    """The overrides that decide ``keys`` (every key: None), each checked as the module docstring says; the others
+    are left out.  ``RunDirRefused`` naming ``source`` and the override otherwise.  Needs ``trusted_configs()``."""
     loader = GlobalHydra.instance().config_loader()
     parser, kept = OverridesParser.create(), []
     for line in overrides:
@@ -125,8 +141,8 @@ def checked_overrides(overrides: list[str], source: str) -> list[str]:
             raise refuse("is a sweep, not one job's value")
         if override.package is not None:
             raise refuse("names a @package")
-        if key.split("/")[0] == "hydra":
-            raise refuse("names a hydra/ group")
+        if re.split(r"[./]", key)[0] == "hydra":
+            raise refuse("names Hydra's own config (hydra/, hydra.)")
         options = loader.get_group_options(key) if "." not in key else []
         if options:
             if not override.is_delete():
@@ -136,8 +152,8 @@ def checked_overrides(overrides: list[str], source: str) -> list[str]:
             kept.append(line)
             continue
         parts = key.split(".")
-        if parts[0] not in RUN_KEYS:
-            continue                                  # trainer.*, metrics.*, ...: not what is rebuilt, never read
+        if keys is not None and parts[0] not in keys:
+            continue                                  # e.g. trainer.*, metrics.*: not what is rebuilt, never read
         if not all(PLAIN_KEY.fullmatch(p) for p in parts) or any(HYDRA_SPECIAL.fullmatch(p) for p in parts):
             raise refuse("names a Hydra special key or not a plain config key")
         if not override.is_delete() and (problem := _value_problem(override.value())):

@@ -120,4 +120,6 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
         allowed = list(info.scales) if isinstance(info.scales, tuple) else info.scales
         raise ValueError(f"upsampler {name!r} supports scale_factor in {allowed}, got {scale_factor!r}"
                          + (f"; upsamplers defined for x{scale_factor}: {others}" if others else ""))
-    return info.factory(in_channels, out_channels, scale_factor, **overrides)
+    module = info.factory(in_channels, out_channels, scale_factor, **overrides)
+    module.registry_name = name                  # named in the checkpoints it writes (lightning.checkpoint_fit)
+    return module

@@ -65,7 +65,8 @@ def swept_keys(sweep_dir: str | Path, sweeper_params: Any) -> Optional[set[str]]
     if saved.is_file():
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        task = OmegaConf.select(OmegaConf.load(saved), "hydra.overrides.task", default=[]) or []
+        saved_cfg = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
+        task = ((saved_cfg.get("hydra") or {}).get("overrides") or {}).get("task") or []
         parsed = OverridesParser.create().parse_overrides(list(task))
         keys |= {o.key_or_group for o in parsed if o.is_sweep_override()}
     return keys or None
