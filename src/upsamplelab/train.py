@@ -103,10 +103,21 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
     """Fit and test as configured; ``run.json`` gets the wall time since ``start`` (a ``time.perf_counter`` value,
     earlier by the time of a resumed run's earlier starts; default: now).
 
-    SIGTERM and SIGINT stop it (``reliability.interrupt``): ``run.json`` says "interrupted" and ``RunInterrupted``
-    is raised."""
+    SIGTERM and SIGINT stop it (``reliability.interrupt``): ``run.json`` says "interrupted" (from the moment the
+    signal arrives, and again with the final numbers once stopped) and ``RunInterrupted`` is raised."""
     start = time.perf_counter() if start is None else start
-    stop, trainer, throughput = StopOnSignal(), None, None
+    trainer: Optional[pl.Trainer] = None
+    throughput: Optional[Throughput] = None
+
+    def record_interrupted(signum: int) -> None:         # in the signal handler: holds if the process is then killed
+        if rank_zero_only.rank == 0:
+            try:
+                record_run(cfg, "interrupted", trainer, throughput, start, error=str(RunInterrupted(signum)),
+                           objective=None)
+            except OSError as err:
+                log.error("could not record the interruption: %s", err)
+
+    stop = StopOnSignal(on_signal=record_interrupted)
     with stop.handling_signals():
         try:
             datamodule, model, trainer, throughput = build(cfg, stop)
@@ -216,8 +227,9 @@ def run_job(cfg: DictConfig, run_dir: Path, multirun: bool) -> float | None:
     except RunInterrupted as err:
         keep_completed_record(run_dir, record, "was interrupted")
         saved = last_checkpoint(run_dir)
-        print(f"{err}: " + (f"resume from {saved}: python -m upsamplelab.resume {run_dir} (or relaunch the sweep)"
-                            if saved.exists() else "no checkpoint yet: start it again"), file=sys.stderr)
+        if rank_zero_only.rank == 0:
+            print(f"{err}: " + (f"resume from {saved}: python -m upsamplelab.resume {run_dir} (or relaunch the "
+                                f"sweep)" if saved.exists() else "no checkpoint yet: start it again"), file=sys.stderr)
         sys.exit(err.exit_status)
     except Exception as err:
         if not keep_completed_record(run_dir, record, "failed"):
