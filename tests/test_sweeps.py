@@ -26,6 +26,13 @@ def record(job: Path) -> dict:
     return json.loads((job / "run.json").read_text())
 
 
+def sweep_error(stderr: str) -> str:
+    """The line a failed sweep ends with, before Hydra's HYDRA_FULL_ERROR hint."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    assert lines[-1].startswith("Set the environment variable HYDRA_FULL_ERROR=1") and "Traceback" not in stderr
+    return lines[-2]
+
+
 def validation_epochs(job: Path) -> list[int]:
     with open(job / "metrics.csv") as f:
         return [int(row["epoch"]) for row in csv.DictReader(f) if row.get("val/psnr")]
@@ -40,7 +47,7 @@ def test_failed_job_is_recorded_and_the_sweep_goes_on_then_relaunch_skips_done_j
     first = run_cli(*args, check=False, env=ONE_LINE)            # job 0 fails first; job 1 still runs
     ok, bad = sweep / "data.batch_size=16", sweep / "data.batch_size=5000"
     assert first.returncode == 1
-    assert first.stderr.strip().splitlines()[-1] == (
+    assert sweep_error(first.stderr) == (
         "job data.batch_size=5000 of the sweep failed or was refused, after the others ran: ValueError: "
         "data.batch_size=5000 is larger than the 1500 training samples of digits; lower data.batch_size or raise "
         "data.limit_train")
@@ -104,8 +111,8 @@ def test_a_directory_holding_another_job_is_refused_and_left_as_it_was(run_cli, 
     assert proc.returncode == 1                                   # every job refused: the sweep says so
     assert (f"{sweep / '0'} holds another job (upsampler=convT_k3), not this one (upsampler=resize_conv_nearest)"
             in proc.stdout)
-    assert proc.stderr.strip().splitlines()[-1].startswith("job 0 of the sweep failed or was refused, after the "
-                                                           "others ran: JobIdentityError: ")
+    assert sweep_error(proc.stderr).startswith("job 0 of the sweep failed or was refused, after the others ran: "
+                                               "JobIdentityError: ")
     for job, files in before.items():
         assert ((sweep / job / "metrics.csv").read_text(), (sweep / job / ".hydra" / "config.yaml").read_text(),
                 (sweep / job / "run.json").read_text()) == files
@@ -129,12 +136,15 @@ def test_one_job_of_a_sweep_resumes_as_the_readme_says(run_cli, tmp_path):
     job directory (``seed=0,upsampler=convT_k3``: ``=`` and ``,``, which a Hydra override would need quoted) goes
     unquoted, and the job continues from its last.ckpt to the README's epoch count, its earlier epochs kept."""
     readme = (REPO / "README.md").read_text()
-    (line,) = re.findall(r"^python -m upsamplelab\.resume outputs/<task>/multiruns/<time>/\S+ .*$", readme, re.M)
+    (line,) = re.findall(r"^\s*(python -m upsamplelab\.resume outputs/<task>/multiruns/<time>/\S+ .*)$", readme,
+                         re.M)
     epochs = int(re.search(r"trainer\.max_epochs=(\d+)", line).group(1))
     sweep = tmp_path / "sweep"
-    run_cli("upsamplelab.train", "-m", *AE, f"trainer.max_epochs={epochs - 1}", f"hydra.sweep.dir={sweep}",
-            "+hydra.sweeper.params={seed:0,upsampler:convT_k3}")
+    run_cli("upsamplelab.train", "-m", *[a for a in AE if not a.startswith("upsampler=")],
+            f"trainer.max_epochs={epochs - 1}", f"hydra.sweep.dir={sweep}", "seed=choice(0)",
+            "upsampler=choice(convT_k3)")                          # a sweep of one job over two keys
     job = sweep / "seed=0,upsampler=convT_k3"
+    assert line.split()[3].endswith(f"/{job.name}")
     assert validation_epochs(job) == list(range(epochs - 1))
     command = line.replace("python", shlex.quote(sys.executable), 1).replace("outputs/<task>/multiruns/<time>",
                                                                              str(sweep))
