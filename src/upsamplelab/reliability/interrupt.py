@@ -81,6 +81,11 @@ class StopOnSignal(pl.Callback):
         self._trainer: Optional[pl.Trainer] = None
         self._training = self._validating = self._handling = False
 
+    def __getstate__(self) -> dict:
+        """Pickled into the processes ``ddp_spawn`` starts without ``on_signal`` (a closure of the main process,
+        which handles the signals and keeps the record)."""
+        return self.__dict__ | {"on_signal": None}
+
     @contextmanager
     def handling_signals(self) -> Iterator["StopOnSignal"]:
         """Handle SIGTERM and SIGINT in this block, then restore the previous handlers.  Only the main thread can
