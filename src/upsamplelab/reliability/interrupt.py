@@ -143,9 +143,15 @@ class StopOnSignal(pl.Callback):
         self._training = True
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.signum is not None:         # came after Lightning's last check: on_exception saves the final state
-            raise RunInterrupted(self.signum)
+        self._stop_pending(trainer)         # came after Lightning's last check: on_exception saves the final state
         self._training = False
+
+    def _stop_pending(self, trainer: pl.Trainer) -> None:
+        """``RunInterrupted`` when a signal is pending: in every process of a multi-process run when any got one."""
+        if trainer.world_size > 1:
+            self._stop_together(trainer, training=False)
+        elif self.signum is not None:
+            raise RunInterrupted(self.signum)
 
     def _stop_together(self, trainer: pl.Trainer, training: bool) -> None:
         """Multi-process runs: after a batch, stop every process when any of them got a signal."""
@@ -178,8 +184,7 @@ class StopOnSignal(pl.Callback):
         self._take_back_handlers()
 
     def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.signum is not None:         # after every on_validation_start: ResumeState has its snapshot
-            raise RunInterrupted(self.signum)
+        self._stop_pending(trainer)         # after every on_validation_start: ResumeState has its snapshot
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._validating = False
