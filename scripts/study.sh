@@ -43,5 +43,7 @@ while kill -0 "$sweep" 2>/dev/null; do
   sleep "${POLL:-60}" & wait $!    # a wait the signal ends at once (a foreground sleep would delay the trap)
   [ -d "$SWEEP" ] && publish
 done
-wait "$sweep"
+status=0
+wait "$sweep" || status=$?    # a sweep with a failed or refused job exits 1 after the others ran: publish them too
 publish
+exit "$status"

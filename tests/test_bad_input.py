@@ -52,6 +52,9 @@ CASES = {
                            "model.boundary_tolerance must be an int >= 0 (pixels), got -1"),
     "inception backend": (GAN + ["metrics.inception_backend=openvino"],
                           "metrics.inception_backend must be one of ['auto', 'torch', 'onnxruntime'], got 'openvino'"),
+    "checkpoint directory": (GAN + ["ckpt_path=configs"], "ckpt_path=configs is a directory; give a .ckpt file"),
+    "Trainer argument": (GAN + ["trainer.max_epochs=-5"],
+                         "trainer.max_epochs must be a non-negative integer or -1. You passed in -5."),
 }
 
 

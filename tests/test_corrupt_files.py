@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from conftest import TinyFeatures, read_metrics
+from hydra_files import save_hydra_files
 from test_reliability import AE, GAN
 from upsamplelab.metrics.fidelity import fidelity_metrics, reference_cache_path
 from upsamplelab.reliability import AtomicCheckpointIO, CorruptFileError
@@ -132,11 +132,11 @@ def test_training_with_a_truncated_shared_cache_rebuilds_it(make_cfg, tmp_path):
 # ---- checkpoints ---------------------------------------------------------------------------------------------------
 @pytest.fixture
 def trained_run(make_cfg, tmp_path) -> Path:
-    """A one-epoch autoencoder run, its config in .hydra/config.yaml (for eval); its checkpoints/last.ckpt loads."""
+    """A one-epoch autoencoder run, its Hydra files as the CLI writes them (for eval); its checkpoints/last.ckpt
+    loads."""
     cfg = make_cfg(*AE, *SHORT)
     train(cfg)
-    (tmp_path / ".hydra").mkdir()
-    OmegaConf.save(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), tmp_path / ".hydra" / "config.yaml")
+    save_hydra_files(cfg, tmp_path)
     AtomicCheckpointIO().load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")
     return tmp_path
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
+from hydra_files import save_hydra_files
 from test_gan_options import GAN, SHORT
 from upsamplelab.analysis.gan_checkpoint import load_gan_run
 from upsamplelab.train import train
@@ -14,8 +14,7 @@ from upsamplelab.train import train
 def test_the_checkpoints_generator_is_the_one_the_run_evaluated(make_cfg, tmp_path, ema):
     cfg = make_cfg(*GAN, *SHORT, "trainer.max_epochs=1", "test=false", f"model.ema={'null' if ema is None else ema}")
     train(cfg)
-    (tmp_path / ".hydra").mkdir(exist_ok=True)
-    OmegaConf.save(cfg, tmp_path / ".hydra" / "config.yaml")
+    save_hydra_files(cfg, tmp_path)
     ckpt = tmp_path / "checkpoints" / "last.ckpt"
     run = load_gan_run(ckpt)
     state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]

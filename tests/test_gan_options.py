@@ -9,9 +9,9 @@ import pytest
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from conftest import column, read_metrics
+from hydra_files import save_hydra_files
 from upsamplelab.app.bad_input import explain
 from upsamplelab.eval import evaluate
 from upsamplelab.lightning.diffaugment import AUGMENTATIONS, DiffAugment, cutout, translation
@@ -181,8 +181,7 @@ def test_ema_generator_is_evaluated_checkpointed_and_recorded(make_cfg, tmp_path
         assert torch.equal(model.sample(8), model.ema.module(z))
         assert not torch.allclose(model.sample(8), model.generator(z))
 
-    (tmp_path / ".hydra").mkdir(exist_ok=True)                          # the run's config, as the CLI saves it
-    OmegaConf.save(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), tmp_path / ".hydra" / "config.yaml")
+    save_hydra_files(cfg, tmp_path)                                    # the run's config, as the CLI saves it
     metrics = evaluate(make_cfg(f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}", config_name="eval"))
     assert metrics["val/fid"] == pytest.approx(val_fid[-1], rel=1e-6)  # the same recalibrated EMA generator
 

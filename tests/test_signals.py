@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
+import torch
 from omegaconf import open_dict
 
 from conftest import ONE_THREAD, read_metrics
 from test_reliability import AE, GAN, finish, last_checkpoint, wait_for
-from upsamplelab.metrics import inception
+from upsamplelab.metrics import fidelity, inception
 from upsamplelab.reliability import AtomicCheckpointIO
-from upsamplelab.reliability.interrupt import RunInterrupted
+from upsamplelab.reliability.interrupt import RunInterrupted, StopOnSignal
 from upsamplelab.train import train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -202,3 +203,54 @@ def test_sigint_mid_epoch_stops_the_cli_and_resume_gives_the_uninterrupted_metri
     finish(reference)
     assert read_metrics(stopped) == read_metrics(whole)
     assert json.loads((stopped / "run.json").read_text())["status"] == "completed"
+
+
+class CountingExtractor(torch.nn.Module):
+    """Records how many images each call gets; ``signal_on_call``: raises SIGTERM in this process at the end of that
+    call, as a signal that arrives while the extractor runs (Python handles it when the call returns)."""
+
+    def __init__(self, signal_on_call: int = 0) -> None:
+        super().__init__()
+        self.calls, self.signal_on_call = [], signal_on_call
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls.append(len(x))
+        if len(self.calls) == self.signal_on_call:
+            signal.raise_signal(signal.SIGTERM)
+        return x.float().mean(dim=(2, 3))
+
+
+def test_fid_extraction_gives_the_extractor_a_few_images_at_a_time_on_the_cpu():
+    """Whatever metrics.batch_size, each call of the extractor on the CPU holds at most CPU_UNIT images, so a
+    signal waits for at most that many (a TorchScript call cannot be interrupted)."""
+    model = CountingExtractor()
+    features = fidelity.extract_features(torch.zeros(10, 1, 8, 8), model, batch_size=32, device="cpu")[0]
+    assert model.calls == [4, 4, 2] and features.shape == (10, 3)
+    assert fidelity.CPU_UNIT == 4
+
+
+def test_a_signal_during_fid_extraction_stops_it_before_the_next_unit():
+    """SIGTERM during the first unit of an extraction (outside training: validation, test, final evaluation): the
+    extraction stops when that unit returns, the next one never starts."""
+    model = CountingExtractor(signal_on_call=1)
+    with StopOnSignal().handling_signals(), pytest.raises(RunInterrupted):
+        fidelity.extract_features(torch.zeros(40, 1, 8, 8), model, batch_size=32, device="cpu")
+    assert model.calls == [4]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_every_process_of_a_cpu_ddp_run_and_records_it(start_cli, tmp_path):
+    """DDP on the CPU (Lightning's subprocess launcher, 2 processes): SIGTERM to the command stops both processes
+    after the same batch (it used to hang, run.json left "running"): exit status 143, run.json "interrupted", and
+    the last.ckpt saved then loads."""
+    run_dir = tmp_path / "run"
+    proc = start_cli("upsamplelab.train", *AE, "trainer.accelerator=cpu", "trainer.devices=2", "test=false",
+                     "extras.print_summary=false", "trainer.max_epochs=50", "data.batch_size=8",
+                     "trainer.log_every_n_steps=1", f"hydra.run.dir={run_dir}", env=ONE_THREAD)
+    wait_for(lambda: (run_dir / "metrics.csv").exists() and len(read_metrics(run_dir)) >= 3, proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143, proc.log_path.read_text()[-3000:]
+    record = json.loads((run_dir / "run.json").read_text())
+    assert (record["status"], record["error"]) == ("interrupted", "interrupted by SIGTERM")
+    saved = AtomicCheckpointIO().load_checkpoint(run_dir / "checkpoints" / "last.ckpt")
+    assert saved["global_step"] == record["global_step"] > 0

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from conftest import column, read_metrics
+from hydra_files import save_hydra_files
 from upsamplelab.eval import evaluate
 from upsamplelab.train import train
 
@@ -69,9 +70,7 @@ def test_eval_reproduces_validation_metric(make_cfg, tmp_path):
     train(cfg)
     val_psnr = column(read_metrics(tmp_path), "val/psnr")[-1]
     ckpt = tmp_path / "checkpoints" / "last.ckpt"
-    (tmp_path / ".hydra").mkdir(exist_ok=True)
-    from omegaconf import OmegaConf
-    OmegaConf.save(cfg, tmp_path / ".hydra" / "config.yaml")
+    save_hydra_files(cfg, tmp_path)
     eval_cfg = make_cfg(f"ckpt_path={ckpt}", config_name="eval")   # data/model come from the run's config
     metrics = evaluate(eval_cfg)
     assert metrics["val/psnr"] == pytest.approx(val_psnr, rel=1e-5)
@@ -126,9 +125,7 @@ def test_eval_recomputes_fid_with_another_sample_count(make_cfg, tmp_path):
     import json
     cfg = make_cfg(*TASKS["gan"], "trainer.max_epochs=1", "test=false")
     train(cfg)
-    (tmp_path / ".hydra").mkdir(exist_ok=True)
-    from omegaconf import OmegaConf
-    OmegaConf.save(cfg, tmp_path / ".hydra" / "config.yaml")
+    save_hydra_files(cfg, tmp_path)
     eval_cfg = make_cfg(f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}", "metrics.fid_samples=150",
                         config_name="eval", run_dir=tmp_path / "eval")
     metrics = evaluate(eval_cfg)

@@ -1,10 +1,15 @@
 """Evaluate a checkpoint: ``python -m upsamplelab.eval ckpt_path=...`` (console script ``upsamplelab-eval``).
 
-The data, model and upsampler are those of the run that wrote the checkpoint (its ``.hydra/config.yaml``, found
-next to ``checkpoints/``), so the path alone is enough; ``data.*`` / ``model.*`` overrides on the command line
-still apply on top.  Runs validation and test and returns their metrics.  The checkpoint is loaded with
-``weights_only=True``: a file that would run code when unpickled is refused (``UnsafeCheckpointError``), and the
-run's config only when every ``_target_`` in it is on the allow-list of ``reliability.trusted_targets``.
+The data, model, upsampler and seed are those of the run that wrote the checkpoint (its run directory holds
+``checkpoints/``), so the path alone is enough; ``data.*`` / ``model.*`` overrides on the command line still apply
+on top.  Runs validation and test and returns their metrics.
+
+A run directory is data, never code (``app.recorded_run``): they are rebuilt from this package's configs (and the
+``--config-dir`` given here) with the run's recorded overrides, each checked, and the result must equal the run's
+``.hydra/config.yaml``; nothing in that file is instantiated, and nothing in the directory decides where eval
+writes (its outputs, ``metrics.cache_dir`` and any dataset download come from this command line and its
+defaults: a rebuilt data module downloads only with ``data.download=true`` given here).  The checkpoint is loaded
+with ``weights_only=True``: a file that would run code when unpickled is refused (``UnsafeCheckpointError``).
 """
 from __future__ import annotations
 
@@ -19,23 +24,16 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input
 from .app.config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
-from .app.run_dir import run_config, run_dir_of_checkpoint
-from .reliability.trusted_targets import check_targets
-
-RUN_KEYS = ("data", "model", "upsampler", "seed")
+from .app.recorded_run import rebuild_run
+from .app.run_dir import RUN_KEYS, run_config, run_dir_of_checkpoint
 
 
 def run_config_of(ckpt_path: Path) -> DictConfig | None:
-    """The ``.hydra/config.yaml`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``, if any; refused
-    (``UntrustedConfigError``) when it names a ``_target_`` off the allow-list (``reliability.trusted_targets``)."""
-    path = run_config(run_dir_of_checkpoint(ckpt_path))
-    if not path.exists():
-        return None
-    run_cfg = OmegaConf.load(path)
-    for key in RUN_KEYS:                              # what eval adopts and instantiates
-        if isinstance(run_cfg.get(key), DictConfig):
-            check_targets(run_cfg[key], str(path), key)
-    return run_cfg
+    """The data, model, upsampler and seed of the run holding ``<run>/checkpoints/<file>.ckpt``, rebuilt from the
+    trusted configs (``app.recorded_run.rebuild_run``; ``RunDirRefused`` when they cannot be, or differ from what it
+    recorded); None when the checkpoint has no run directory beside it."""
+    run_dir = run_dir_of_checkpoint(ckpt_path)
+    return rebuild_run(run_dir) if run_config(run_dir).exists() else None
 
 
 def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str]) -> DictConfig:

@@ -4,14 +4,17 @@ seed -> instantiate data, model, callbacks, loggers, trainer -> fit -> test with
 Returns the metrics so a Hydra sweeper can optimise one of them.
 
 Resume: the same command with the same ``hydra.run.dir`` and ``ckpt_path=last`` (or a checkpoint path) continues an
-interrupted run.  A run whose losses diverge stops (``DivergenceGuard``), skips the test, and returns
-``diverged: 1.0`` among its metrics and NaN as the objective.
+interrupted run; ``python -m upsamplelab.resume <run dir>`` does it from the directory alone (a sweep job's too).  A
+run whose losses diverge stops (``DivergenceGuard``), skips the test, and returns ``diverged: 1.0`` among its
+metrics and NaN as the objective.  A run directory belongs to one live process (``reliability.run_claim``): a
+second start into it is refused.
 
 Every run ends by writing ``run.json`` (``app.run_record``): completed, diverged, failed or interrupted, wall time,
-throughput.  In a multirun, a job that raises is recorded as failed and the sweep goes on; relaunching a sweep into the
-same ``hydra.sweep.dir`` skips the jobs that completed and resumes the interrupted ones from their ``last.ckpt``.
-SIGTERM or SIGINT stops a run (or a whole sweep) within seconds (``reliability.interrupt``): ``last.ckpt`` saved,
-``run.json`` "interrupted", exit status 143 or 130.
+throughput.  In a multirun, a job that raises (or is refused) is recorded as failed (or left as it was) and the
+sweep goes on; the sweep then exits with status 1 and a line naming it (a search sweeper such as Optuna gets NaN,
+a failed trial, instead).  Relaunching a sweep into the same ``hydra.sweep.dir`` skips the jobs that completed and
+resumes the interrupted ones from their ``last.ckpt``.  SIGTERM or SIGINT stops a run (or a whole sweep) within
+seconds (``reliability.interrupt``): ``last.ckpt`` saved, ``run.json`` "interrupted", exit status 143 or 130.
 """
 from __future__ import annotations
 
@@ -19,15 +22,18 @@ import logging
 import math
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
 
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.utils import instantiate
+from hydra.errors import CompactHydraException
 from hydra.types import RunMode
+from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
 from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, resolve_ckpt_path,
@@ -41,6 +47,7 @@ from .reliability import TrainingDiverged
 from .reliability.interrupt import RunInterrupted, StopOnSignal
 from .reliability.job_identity import (JobIdentityError, check_identity, check_resume_config, current_identity,
                                        keep_hydra_files, restore_hydra_files)
+from .reliability.run_claim import RunDirBusy, claim_run_dir
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +103,21 @@ def train(cfg: DictConfig, start: Optional[float] = None) -> dict[str, Any]:
     """Fit and test as configured; ``run.json`` gets the wall time since ``start`` (a ``time.perf_counter`` value,
     earlier by the time of a resumed run's earlier starts; default: now).
 
-    SIGTERM and SIGINT stop it (``reliability.interrupt``): ``run.json`` says "interrupted" and ``RunInterrupted``
-    is raised."""
+    SIGTERM and SIGINT stop it (``reliability.interrupt``): ``run.json`` says "interrupted" (from the moment the
+    signal arrives, and again with the final numbers once stopped) and ``RunInterrupted`` is raised."""
     start = time.perf_counter() if start is None else start
-    stop, trainer, throughput = StopOnSignal(), None, None
+    trainer: Optional[pl.Trainer] = None
+    throughput: Optional[Throughput] = None
+
+    def record_interrupted(signum: int) -> None:         # in the signal handler: holds if the process is then killed
+        if rank_zero_only.rank == 0:
+            try:
+                record_run(cfg, "interrupted", trainer, throughput, start, error=str(RunInterrupted(signum)),
+                           objective=None)
+            except OSError as err:
+                log.error("could not record the interruption: %s", err)
+
+    stop = StopOnSignal(on_signal=record_interrupted)
     with stop.handling_signals():
         try:
             datamodule, model, trainer, throughput = build(cfg, stop)
@@ -183,16 +201,22 @@ def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> floa
 def main(cfg: DictConfig) -> float | None:
     silence_library_noise(cfg.extras.get("ignore_warnings", False))
     run_dir, multirun = Path(cfg.paths.output_dir), HydraConfig.get().mode == RunMode.MULTIRUN
+    try:                               # the other processes of a multi-process run work in rank 0's directory
+        with claim_run_dir(run_dir) if rank_zero_only.rank == 0 else nullcontext():
+            return run_job(cfg, run_dir, multirun)
+    except RunDirBusy as err:
+        restore_hydra_files(run_dir)                  # Hydra rewrote them for this command line: put them back
+        return job_failed(err, run_dir, multirun)
+
+
+def run_job(cfg: DictConfig, run_dir: Path, multirun: bool) -> float | None:
+    """This start of the run in ``run_dir``, which this process holds: skipped, refused, or trained and recorded."""
     record = read_run_record(run_dir)
     try:
         goes_on = start_job(cfg, run_dir, record, multirun)
     except JobIdentityError as err:
-        restore_hydra_files(run_dir)                  # Hydra rewrote them for this command line: put them back
-        if not multirun:
-            exit_on_bad_input(err)
-            raise
-        log.error("%s", err)
-        return math.nan
+        restore_hydra_files(run_dir)
+        return job_failed(err, run_dir, multirun)
     if not goes_on:
         restore_hydra_files(run_dir)
         print(f"skipping {run_dir}: already completed (delete its run.json to train it again)")
@@ -203,19 +227,45 @@ def main(cfg: DictConfig) -> float | None:
     except RunInterrupted as err:
         keep_completed_record(run_dir, record, "was interrupted")
         saved = last_checkpoint(run_dir)
-        print(f"{err}: " + (f"resume from {saved} with ckpt_path=last (or relaunch the sweep)" if saved.exists() else
-                            "no checkpoint yet: start it again"), file=sys.stderr)
+        if rank_zero_only.rank == 0:
+            print(f"{err}: " + (f"resume from {saved}: python -m upsamplelab.resume {run_dir} (or relaunch the "
+                                f"sweep)" if saved.exists() else "no checkpoint yet: start it again"), file=sys.stderr)
         sys.exit(err.exit_status)
     except Exception as err:
         if not keep_completed_record(run_dir, record, "failed"):
-            write_run_record(run_dir, "failed", **run_labels(cfg), error=f"{type(err).__name__}: {err}",
-                             wall_time_s=time.perf_counter() - start)
-        if not multirun:
-            exit_on_bad_input(err, cfg)
-            raise
-        log.error("job %s failed; the sweep goes on (error recorded in %s)", run_dir.name, run_dir / RUN_RECORD,
-                  exc_info=explain(err) is None)
-        return math.nan
+            record_failure(cfg, run_dir, explain(err, cfg) or f"{type(err).__name__}: {err}", start)
+        return job_failed(err, run_dir, multirun, cfg)
+
+
+class SweepJobFailed(CompactHydraException):
+    """A job of a sweep failed or was refused: raised once it is recorded, so that Hydra's basic sweeper runs the
+    sweep's other jobs, then ends the command with this line and exit status 1."""
+
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+def job_failed(err: Exception, run_dir: Path, multirun: bool, cfg: Optional[DictConfig] = None) -> float:
+    """After a run failed or was refused: a single run exits with the one-line error (status 2), or raises a bug's
+    traceback; a sweep job is logged, then raised as ``SweepJobFailed`` under the basic sweeper (the sweep fails
+    after its other jobs), or is NaN under a search sweeper (Optuna: a failed trial, the search goes on)."""
+    if not multirun:
+        exit_on_bad_input(err, cfg)
+        raise err
+    line = explain(err, cfg) or f"{type(err).__name__}: {err}"
+    log.error("job %s did not run to the end; the sweep goes on (%s)", run_dir.name, line,
+              exc_info=explain(err) is None)
+    if HydraConfig.get().sweeper.get("_target_") == BASIC_SWEEPER:
+        raise SweepJobFailed(f"job {run_dir.name} of the sweep failed or was refused, after the others ran: {line}")
+    return math.nan
+
+
+def record_failure(cfg: DictConfig, run_dir: Path, line: str, start: float) -> None:
+    """``run.json`` "failed" with ``line``; a record that cannot be written (a full disk) is logged instead."""
+    try:
+        write_run_record(run_dir, "failed", **run_labels(cfg), error=line, wall_time_s=time.perf_counter() - start)
+    except OSError as err:
+        log.error("could not record the failure in %s: %s", run_dir / RUN_RECORD, err)
 
 
 def keep_completed_record(run_dir: Path, record: Optional[dict[str, Any]], what: str) -> bool:

@@ -1,8 +1,8 @@
 """A trained GAN generator from a training run's checkpoint, its samples, and the run's real images.
 
-The run directory holding ``<run>/checkpoints/<file>.ckpt`` has the run's composed config in
-``<run>/.hydra/config.yaml``; the generator is built from its ``model.generator`` entry and loaded with the
-checkpoint's weights (``weights_only=True``: nothing in the file is executed): those of the EMA copy
+The run directory holding ``<run>/checkpoints/<file>.ckpt`` records the run's overrides and composed config in
+``<run>/.hydra/``; the generator is built from ``model.generator`` of the run's config as rebuilt from the package's
+configs (``app.recorded_run``: a run directory is data, never code) and loaded with the checkpoint's weights (``weights_only=True``: nothing in the file is executed): those of the EMA copy
 (``ema.module.*``, ``model.ema``) when the run kept one, as its evaluations did, else ``generator.*``.  The EMA copy's
 BatchNorm statistics are those of its last recalibration (before the run's last evaluation).
 """

@@ -4,8 +4,8 @@ The entry points check what they can before any data is loaded or trained on (``
 networks and data modules check their own arguments when built, the LightningModules check that model and data
 fit; the data is then loaded before training, so an absent dataset stops the run there).  ``explain`` turns such an
 error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised, and an
-error a ``ddp_spawn`` process raised is read from the traceback it sent.  Set ``HYDRA_FULL_ERROR=1`` to get the
-traceback instead.
+error a ``ddp_spawn`` process or a DataLoader worker raised is read from the traceback it sent.  Set
+``HYDRA_FULL_ERROR=1`` to get the traceback instead.
 """
 from __future__ import annotations
 
@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Optional
 
 from hydra.errors import InstantiationException
+from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 from torch.multiprocessing import ProcessRaisedException
 
 from ..data import DatasetUnavailableError
 from ..reliability import CorruptFileError, UnsafeCheckpointError
+from ..reliability.atomic import NoSpaceLeftError
 
-BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError, CorruptFileError)
+# errors the user can act on, shown in one line: MisconfigurationException is Lightning's refusal of a Trainer
+# argument (trainer.max_epochs=-5); NoSpaceLeftError is a full disk
+BAD_INPUT = (ValueError, FileNotFoundError, DatasetUnavailableError, UnsafeCheckpointError, CorruptFileError,
+             MisconfigurationException, NoSpaceLeftError)
 
 
 def check_ckpt_path(ckpt_path: Optional[str]) -> None:
@@ -31,6 +36,9 @@ def check_ckpt_path(ckpt_path: Optional[str]) -> None:
     if ckpt_path in (None, "last"):
         return
     path = Path(ckpt_path)
+    if path.is_dir():
+        raise ValueError(f"ckpt_path={ckpt_path} is a directory; give a .ckpt file in it (a run's are in "
+                         f"<run dir>/checkpoints/), 'last' (this run directory's checkpoints/last.ckpt) or null")
     if not path.is_file():
         raise FileNotFoundError(f"ckpt_path={ckpt_path} does not exist; give an existing .ckpt file, 'last' (this "
                                 f"run directory's checkpoints/last.ckpt) or null")
@@ -69,6 +77,18 @@ def spawned_cause(err: BaseException) -> Optional[BaseException]:
     return kind(str(err)[last.end():].strip()) if kind is not None else None
 
 
+def worker_message(err: BaseException) -> str:
+    """The message of ``err``; for an error a DataLoader worker raised, re-raised by torch with the worker's
+    traceback in its message ("Caught X in DataLoader worker process 0. Original Traceback ... X: message"), the
+    message of that last line."""
+    text = str(err)
+    if "\nOriginal Traceback" not in text:
+        return text
+    name = re.escape(type(err).__name__)
+    found = re.findall(rf"^(?:[\w.]+\.)?{name}: (.*)$", text, re.M)
+    return found[-1] if found else text
+
+
 def config_node(err: BaseException) -> Optional[str]:
     """The config key of the innermost object Hydra was instantiating (``full_key: model.generator``), if any."""
     node = None
@@ -87,13 +107,13 @@ def explain(err: BaseException, cfg: Optional[DictConfig] = None) -> Optional[st
     cause = root_cause(err)
     if not isinstance(cause, BAD_INPUT):
         return None
-    message = " ".join(str(cause).split())
-    node, first = config_node(err), re.match(r"[A-Za-z_]\w*(?![.\w])", message)   # a bare argument name
+    message = " ".join(worker_message(cause).split())
+    node, first = config_node(err), re.match(r"`?([A-Za-z_]\w*)`?(?![.\w])", message)   # a bare argument name
     if node and first and not message.startswith(f"{node}."):
-        key = f"{node}.{first.group()}"
+        key = f"{node}.{first.group(1)}"
         raw = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False) if cfg is not None else None
         if cfg is not None and raw is not None:
-            value = OmegaConf.to_container(OmegaConf.select(cfg, node), resolve=False).get(first.group())
+            value = OmegaConf.to_container(OmegaConf.select(cfg, node), resolve=False).get(first.group(1))
             message = f"{key}{message[first.end():]}"
             if isinstance(value, str) and value.startswith("${"):
                 message += f" ({key} is {value}: set {value[2:-1]})"

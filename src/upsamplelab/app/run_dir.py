@@ -6,6 +6,7 @@ and the sweep report read.
       .hydra/recorded/                                  the first start's copies (``reliability.job_identity``)
       checkpoints/last.ckpt, <best>.ckpt                ``configs/callbacks/default.yaml``
       run.json                                          ``app.run_record``
+      run.lock                                          held by the process training in it (``reliability.run_claim``)
       metrics.csv                                       Lightning's CSV logger (its fixed file name)
       fidelity.jsonl                                    one FID/KID evaluation per line (``lightning.sample_quality``)
       final.json                                        the final evaluation (``lightning.sample_quality``)
@@ -22,10 +23,14 @@ HYDRA_RUNTIME = "hydra.yaml"
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 RUN_RECORD = "run.json"
+RUN_CLAIM = "run.lock"
 METRICS_CSV = "metrics.csv"
 FIDELITY_LOG = "fidelity.jsonl"
 FINAL_RECORD = "final.json"
 DIVERGED = "DIVERGED"
+
+# what a run is (the rest of its config says how it is trained): fixed on resume, rebuilt by eval and the report
+RUN_KEYS = ("data", "model", "upsampler", "seed")
 
 
 def last_checkpoint(run_dir: str | Path) -> Path:

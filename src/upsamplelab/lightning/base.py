@@ -11,7 +11,7 @@ from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
-from ..nn.base import Upsampler
+from .checkpoint_fit import WRITTEN_BY, check_fits, describe, outermost_upsamplers
 from .data_parallel import check_data_parallel, gathered
 from .grids import save_grid
 from .performance import ChannelsLast, check_settings, compile_networks, resolve_channels_last, upsampler_families
@@ -28,11 +28,7 @@ def upsampling_periods(module: nn.Module) -> tuple[int, ...]:
     another is part of it), layer i repeats every s_i * s_(i+1) * ... * s_L output pixels: (2, 4, 8) for three
     x2 layers, (8,) for one x8 head.  (2,) when the module has no upsampler.
     """
-    found: dict[str, Upsampler] = {}
-    for name, child in module.named_modules():
-        if isinstance(child, Upsampler) and not any(name.startswith(f"{outer}.") for outer in found):
-            found[name] = child
-    factors = [m.scale_factor for m in found.values()]
+    factors = [m.scale_factor for m in outermost_upsamplers(module)]
     periods = {math.prod(factors[i:]) for i in range(len(factors))} - {1}
     return tuple(sorted(periods)) or (2,)
 
@@ -76,6 +72,12 @@ class UpsampleLabModule(pl.LightningModule):
             self.to(memory_format=torch.channels_last)
         if self.compile_networks:
             compile_networks(self)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[WRITTEN_BY] = describe(self)          # which model and upsampler wrote it (``checkpoint_fit``)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_fits(self, checkpoint, self.trainer.ckpt_path)   # before Lightning loads the weights, strictly
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         if self.uses_channels_last:

@@ -69,7 +69,13 @@ class SampleQuality:
         n = self.final_samples if final else self.fid_samples
         if n is None:
             raise ValueError("the final evaluation needs metrics.final_samples (an image count)")
-        n_real = min(self.real_samples or n, datamodule.split_size(self.real_split))
+        wanted, available = self.real_samples or n, datamodule.split_size(self.real_split)
+        n_real = min(wanted, available)
+        if wanted > available and self._evaluations == 0:
+            asked = (f"metrics.real_samples={wanted} is" if self.real_samples else
+                     f"metrics.real_samples=null asks for as many real images as generated, {wanted},")
+            warnings.warn(f"{asked} more than the {available} images of the {self.real_split} split of data "
+                          f"({datamodule.dataset_id}): the FID reference uses all {available} of them")
         if self._model is None:                       # loaded once per run, not at every validation
             self._model = fidelity.load_extractor(self.extractor, logits=self.isc, cache_dir=self.cache_dir,
                                                   backend=resolve_backend(self.inception_backend, device))

@@ -133,4 +133,6 @@ def build_upsampler(name: str, in_channels: int, out_channels: int, scale_factor
                          + (f"; upsamplers defined for x{scale_factor}: {others}" if others else ""))
     if info.in_multiple_of_out:
         check_in_multiple_of_out(in_channels, out_channels, f"upsampler {name!r}")
-    return info.factory(in_channels, out_channels, scale_factor, **overrides)
+    module = info.factory(in_channels, out_channels, scale_factor, **overrides)
+    module.registry_name = name                  # named in the checkpoints it writes (lightning.checkpoint_fit)
+    return module

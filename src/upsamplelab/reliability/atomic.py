@@ -1,6 +1,12 @@
-"""Writing files so that a reader (or a crash) never sees half of one: temporary file, fsync, ``os.replace``."""
+"""Writing files so that a reader (or a crash) never sees half of one: temporary file, fsync, ``os.replace``.
+
+A write that fails leaves the previous file as it was and removes the temporary one; one that fails because the
+device is full (``ENOSPC``, or a quota: ``EDQUOT``; ``torch.save`` reports it after its own "unexpected pos" error)
+raises ``NoSpaceLeftError``, "no space left on device writing <file>", in one line.
+"""
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -9,9 +15,27 @@ from typing import IO, Any, Callable
 import torch
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class NoSpaceLeftError(OSError):
+    """The device filled up while a file was written atomically (the previous file is left as it was)."""
+
+
+def _device_full(err: BaseException) -> bool:
+    """``err``, or an error it was raised from or while handling, is an ``OSError`` saying the device is full."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, OSError) and err.errno in FULL:
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
 def atomic_write(path: str | Path, write: Callable[[IO], None], binary: bool = False) -> None:
     """Call ``write(file)`` on a temporary file next to ``path``, flush it to disk, then ``os.replace`` it onto
-    ``path``; the temporary file is removed when anything fails."""
+    ``path``; the temporary file is removed when anything fails (``NoSpaceLeftError`` when the device is full)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
@@ -21,8 +45,10 @@ def atomic_write(path: str | Path, write: Callable[[IO], None], binary: bool = F
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if _device_full(err):
+            raise NoSpaceLeftError(f"no space left on device writing {path}") from err
         raise
 
 

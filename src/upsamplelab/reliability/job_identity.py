@@ -26,7 +26,7 @@ from typing import Any, Iterable, Optional
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from ..app.run_dir import CONFIG, HYDRA_DIR, HYDRA_RUNTIME, OVERRIDES
+from ..app.run_dir import CONFIG, HYDRA_DIR, HYDRA_RUNTIME, OVERRIDES, RUN_KEYS
 
 HYDRA_FILES = (CONFIG, HYDRA_RUNTIME, OVERRIDES)
 RECORDED = "recorded"
@@ -65,7 +65,8 @@ def swept_keys(sweep_dir: str | Path, sweeper_params: Any) -> Optional[set[str]]
     if saved.is_file():
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        task = OmegaConf.select(OmegaConf.load(saved), "hydra.overrides.task", default=[]) or []
+        saved_cfg = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
+        task = ((saved_cfg.get("hydra") or {}).get("overrides") or {}).get("task") or []
         parsed = OverridesParser.create().parse_overrides(list(task))
         keys |= {o.key_or_group for o in parsed if o.is_sweep_override()}
     return keys or None
@@ -115,13 +116,19 @@ def restore_hydra_files(run_dir: Path) -> None:
             shutil.copy2(source / name, source.parent / name)
 
 
-FIXED_ON_RESUME = ("seed", "data", "model", "upsampler")
-
-
 def _leaves(node: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(node, dict):
+    if isinstance(node, dict) and node:
         return {k: v for key, value in node.items() for k, v in _leaves(value, f"{prefix}.{key}").items()}
     return {prefix: node}
+
+
+def changed_run_keys(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(key, old value, new value) of every leaf of data, model, upsampler and seed (``RUN_KEYS``) that differs
+    between two configs given as containers (interpolations as written), sorted by key; None for an absent one."""
+    was = {k: v for key in RUN_KEYS for k, v in _leaves(old.get(key), key).items()}
+    now = {k: v for key in RUN_KEYS for k, v in _leaves(new.get(key), key).items()}
+    return [(k, was.get(k), now.get(k)) for k in sorted(was.keys() | now.keys())
+            if (k in was, was.get(k)) != (k in now, now.get(k))]
 
 
 def check_resume_config(run_dir: Path, cfg: DictConfig) -> None:
@@ -130,11 +137,8 @@ def check_resume_config(run_dir: Path, cfg: DictConfig) -> None:
     path = Path(run_dir) / HYDRA_DIR / RECORDED / CONFIG
     if not path.is_file():
         return
-    old, new = OmegaConf.to_container(OmegaConf.load(path)), OmegaConf.to_container(cfg)
-    was = {k: v for key in FIXED_ON_RESUME for k, v in _leaves(old.get(key), key).items()}
-    now = {k: v for key in FIXED_ON_RESUME for k, v in _leaves(new.get(key), key).items()}
-    changed = sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k))
+    changed = changed_run_keys(OmegaConf.to_container(OmegaConf.load(path)), OmegaConf.to_container(cfg))
     if changed:
-        shown = ", ".join(f"{k} ({was.get(k)!r} -> {now.get(k)!r})" for k in changed[:6])
+        shown = ", ".join(f"{k} ({was!r} -> {now!r})" for k, was, now in changed[:6])
         raise JobIdentityError(f"cannot resume {run_dir} with a changed {shown}{' …' if len(changed) > 6 else ''}: "
                                f"a run keeps its seed, data, model and upsampler (start a new run instead)")

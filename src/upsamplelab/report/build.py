@@ -25,6 +25,10 @@ DEFAULT_BASELINE = "convT_k3"
 COMPARISONS_CSV = "comparisons.csv"
 
 
+class JobFilesRefused(ValueError):
+    """A job's files were refused as code (``real_data``): the report was written without them."""
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -101,7 +105,7 @@ def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, basel
                  echo: Callable[[str], None] = _stderr, margins: Optional[Mapping[str, float]] = None) -> Path:
     """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
     ``margins``: equivalence margins by metric over the registry's.  Raises ``discover.NoJobsError`` when there is
-    no job to report on."""
+    no job to report on, ``JobFilesRefused`` after writing it when a job's files were refused as code."""
     sweep_dir = Path(sweep_dir).expanduser().resolve()
     jobs = load_jobs(sweep_dir, echo)
     out = Path(out_dir).expanduser().resolve() if out_dir is not None else sweep_dir
@@ -122,4 +126,8 @@ def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, basel
     ]
     report = out / "report.md"
     report.write_text(render(Path(os.path.relpath(sweep_dir, out)).as_posix(), jobs, summaries, figures, extra))
+    refused = [job for job in jobs if job.refused]
+    if refused:
+        raise JobFilesRefused(f"{report} written without what job {refused[0].name} would have run"
+                              f"{f' (and {len(refused) - 1} more)' if len(refused) > 1 else ''}: {refused[0].refused}")
     return report

@@ -64,19 +64,20 @@ def check_metrics(names: Sequence[str], args_parser: argparse.ArgumentParser) ->
 
 def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     """Parse ``argv``, build the report (or comparisons.csv, or print the tables), print the path written; exits
-    with argparse's message when there are no jobs or the input is not a results.csv."""
+    with argparse's message when there are no jobs or the input is not a results.csv, and with status 2 and one
+    line after writing the report when a job's files were refused as code."""
     args_parser = parser()
     args = args_parser.parse_args(argv)
     margins = parse_margins(args.margin, args_parser)
     check_metrics(args.metric, args_parser)
     if args.metric and not args.markdown_table:
         args_parser.error("--metric chooses the rows of --markdown-table: give both")
-    from .build import COMPARISONS_CSV, build_report, load_jobs
+    from .aggregate import summarise
+    from .build import COMPARISONS_CSV, JobFilesRefused, build_report, load_jobs
     from .comparison_md import page_tables
     from .discover import NoJobsError
     from .from_results import NotResultsError, families_from_results
     from .results_csv import comparison_rows, write_csv
-    from .aggregate import summarise
     source = args.sweep_dir
     try:
         if source.is_file():
@@ -89,6 +90,9 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
             return report
     except (NoJobsError, NotResultsError) as err:
         args_parser.error(str(err))
+    except JobFilesRefused as err:
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
+        sys.exit(2)
     if args.markdown_table:
         sys.stdout.write(page_tables(families, args.metric or None))
         return None

@@ -40,6 +40,7 @@ class Job:
     history: History
     problems: list[str] = field(default_factory=list)
     order: int = 0
+    refused: Optional[str] = None        # why its files were refused as code (``real_data``): the report fails
 
     @property
     def counted(self) -> bool:
@@ -52,13 +53,15 @@ class Job:
         return self.counted and self.status == "incomplete"
 
     def config_value(self, key: str, default: Any = None) -> Any:
-        """``key`` (dotted) of the job config without resolving interpolations; ``default`` if absent or one."""
+        """``key`` (dotted) of the job config, read as data: ``default`` if absent, null or an interpolation (no
+        resolver runs on a run directory's file)."""
         if self.config is None:
             return default
-        try:
-            node = OmegaConf.select(self.config, key, default=default, throw_on_resolution_failure=False)
-        except Exception:  # noqa: BLE001 - any malformed config: treat as absent
-            return default
+        node: Any = OmegaConf.to_container(self.config, resolve=False)
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
         if node is None or (isinstance(node, str) and "${" in node):
             return default
         return node

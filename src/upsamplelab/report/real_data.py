@@ -1,9 +1,11 @@
-"""Real training images for a sweep: the data module of a job's ``.hydra/config.yaml``, instantiated again.
+"""Real training images for a sweep: the data module of a job, rebuilt and instantiated again.
 
-The saved config keeps its interpolations.  ``paths.output_dir`` (``${hydra:runtime.output_dir}``, which needs a
-running Hydra) is set to the job directory; when ``PROJECT_ROOT`` is not set, ``paths.root_dir`` becomes the
-directory the job ran from (``hydra.runtime.cwd`` of ``.hydra/hydra.yaml``), as ``${oc.env:PROJECT_ROOT,.}`` did
-then.  Any failure (an interpolation that does not resolve, a dataset that is not there) is returned as a reason.
+A job directory is data, never code: its data config is rebuilt from the package's configs with the job's recorded
+overrides and must equal its ``.hydra/config.yaml`` (``app.recorded_run``); nothing of that file is instantiated,
+and the data module never downloads.  ``paths`` are the package's; when ``PROJECT_ROOT`` is not set,
+``paths.root_dir`` becomes the directory the job ran from (``hydra.runtime.cwd`` of ``.hydra/hydra.yaml``), as
+``${oc.env:PROJECT_ROOT,.}`` did then, to read the data it read.  A failure (a dataset that is not there, a job
+that cannot be rebuilt) is returned as a reason; a job whose files were refused is also marked ``refused``.
 """
 from __future__ import annotations
 
@@ -18,32 +20,32 @@ from .job import Job
 
 
 def _job_cwd(job: Job) -> Optional[str]:
+    """``hydra.runtime.cwd`` of the job's ``.hydra/hydra.yaml``, read as data (None when absent, unreadable or not a
+    plain path: an interpolation there would be resolved in the rebuilt config)."""
     try:
-        hydra_cfg = OmegaConf.load(job.path / HYDRA_DIR / HYDRA_RUNTIME)
-        cwd = OmegaConf.select(hydra_cfg, "hydra.runtime.cwd", throw_on_resolution_failure=False)
-    except Exception:  # noqa: BLE001 - no hydra.yaml: keep the config's own root
+        cwd = OmegaConf.to_container(OmegaConf.load(job.path / HYDRA_DIR / HYDRA_RUNTIME), resolve=False)
+        cwd = cwd["hydra"]["runtime"]["cwd"]
+    except Exception:  # noqa: BLE001 - no hydra.yaml: keep the package's root
         return None
-    return cwd if isinstance(cwd, str) else None
+    return cwd if isinstance(cwd, str) and "${" not in cwd else None
 
 
 def real_images(job: Job, split: str = "train", n: int = 64) -> tuple[Optional[Tensor], str]:
     """(the first ``n`` images of ``split`` as (N, C, H, W) in [-1, 1], "") or (None, why not)."""
     if job.config is None or "data" not in job.config:
         return None, f"job {job.name} has no data config"
+    from ..app.recorded_run import RunDirRefused, rebuild_run
     try:
         from hydra.utils import instantiate
 
-        from ..reliability.trusted_targets import check_targets
-
-        cfg = job.config.copy()
-        with open_dict(cfg):
-            if "paths" in cfg:
-                cfg.paths.output_dir = str(job.path)
-                if "PROJECT_ROOT" not in os.environ and (cwd := _job_cwd(job)):
-                    cfg.paths.root_dir = cwd
-        check_targets(cfg.data, f"{job.name}/.hydra/config.yaml", "data")
+        cfg = rebuild_run(job.path)
+        if "PROJECT_ROOT" not in os.environ and (cwd := _job_cwd(job)):
+            with open_dict(cfg):
+                cfg.paths.root_dir = cwd
         datamodule = instantiate(cfg.data)
         return datamodule.real_images(split, n).float().cpu(), ""
     except Exception as err:  # noqa: BLE001 - every reason is reported in the figure's note
-        message = " ".join(str(err).split())
+        message = " ".join(str(err).split()).replace(f"{job.path}/", f"{job.name}/")   # no absolute path in notes
+        if isinstance(err, RunDirRefused):
+            job.refused = message
         return None, f"{type(err).__name__}: {message[:300]}"
