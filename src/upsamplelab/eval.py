@@ -24,16 +24,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input
 from .app.config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
-from .app.recorded_run import rebuild_run
-from .app.run_dir import RUN_KEYS, run_config, run_dir_of_checkpoint
-
-
-def run_config_of(ckpt_path: Path) -> DictConfig | None:
-    """The data, model, upsampler and seed of the run holding ``<run>/checkpoints/<file>.ckpt``, rebuilt from the
-    trusted configs (``app.recorded_run.rebuild_run``; ``RunDirRefused`` when they cannot be, or differ from what it
-    recorded); None when the checkpoint has no run directory beside it."""
-    run_dir = run_dir_of_checkpoint(ckpt_path)
-    return rebuild_run(run_dir) if run_config(run_dir).exists() else None
+from .app.recorded_run import run_config_of
+from .app.run_dir import RUN_KEYS
 
 
 def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str]) -> DictConfig:

@@ -2,8 +2,9 @@
 
 The run directory holding ``<run>/checkpoints/<file>.ckpt`` records the run's overrides and composed config in
 ``<run>/.hydra/``; the generator is built from ``model.generator`` of the run's config as rebuilt from the package's
-configs (``app.recorded_run``: a run directory is data, never code) and loaded with the checkpoint's weights (``weights_only=True``: nothing in the file is executed): those of the EMA copy
-(``ema.module.*``, ``model.ema``) when the run kept one, as its evaluations did, else ``generator.*``.  The EMA copy's
+configs (``app.recorded_run``: a run directory is data, never code) and loaded with the checkpoint's weights
+(``weights_only=True``: nothing in the file is executed): those of the EMA copy (``ema.module.*``, ``model.ema``)
+when the run kept one, as its evaluations did, else ``generator.*``.  The EMA copy's
 BatchNorm statistics are those of its last recalibration (before the run's last evaluation).
 """
 from __future__ import annotations
@@ -16,8 +17,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
+from ..app.recorded_run import run_config_of
 from ..app.run_dir import run_config, run_dir_of_checkpoint
-from ..eval import run_config_of
 
 
 EMA_PREFIX = "ema.module."
@@ -38,10 +39,7 @@ class GANRun:
 
     def sample(self, n: int, seed: int = 0, batch_size: int = 250) -> Tensor:
         """``n`` images from latents drawn with ``torch.Generator().manual_seed(seed)``: float32 in [-1, 1]."""
-        g = torch.Generator().manual_seed(seed)
-        sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
-        with torch.no_grad():
-            return torch.cat([self.generator(self.generator.sample_noise(b, g)) for b in sizes])
+        return self.generator.generate(n, torch.Generator().manual_seed(seed), batch_size)
 
     def real_images(self, split: str, n: int) -> Tensor:
         """The first ``n`` images of ``split`` of the run's data module."""

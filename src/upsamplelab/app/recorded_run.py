@@ -40,7 +40,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..reliability.job_identity import changed_run_keys
 from .config import CONFIG_DIR
-from .run_dir import HYDRA_DIR, OVERRIDES, RUN_KEYS, run_config
+from .run_dir import HYDRA_DIR, OVERRIDES, RUN_KEYS, run_config, run_dir_of_checkpoint
 
 HYDRA_SPECIAL = re.compile(r"_[A-Za-z]\w*_")           # _target_, _args_, _partial_, _recursive_, _convert_, ...
 PLAIN_KEY = re.compile(r"[A-Za-z0-9][\w-]*")
@@ -222,3 +222,10 @@ def rebuild_run(run_dir: Path) -> DictConfig:
     if isinstance(rebuilt.get("data"), DictConfig) and "download" in rebuilt.data:
         rebuilt.data.download = False
     return rebuilt
+
+
+def run_config_of(ckpt_path: Path) -> Optional[DictConfig]:
+    """``rebuild_run`` of the run directory holding ``<run>/checkpoints/<file>.ckpt``; None when the checkpoint has
+    no run directory beside it."""
+    run_dir = run_dir_of_checkpoint(ckpt_path)
+    return rebuild_run(run_dir) if run_config(run_dir).exists() else None

@@ -183,11 +183,8 @@ class GANModule(UpsampleLabModule):
 
     def sample(self, n: int, batch_size: int = 256) -> Tensor:
         """``n`` images from noise seeded by ``noise_seed`` (the same latents at every call), in batches."""
-        g = torch.Generator().manual_seed(self.noise_seed + 10_000)
-        sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
-        net = self.evaluated_generator
-        with torch.no_grad():
-            return torch.cat([net(self.generator.sample_noise(b, g).to(self.device, self.dtype)) for b in sizes])
+        noise = torch.Generator().manual_seed(self.noise_seed + 10_000)
+        return self.evaluated_generator.generate(n, noise, batch_size)
 
     def on_validation_epoch_end(self) -> None:
         with torch.no_grad():

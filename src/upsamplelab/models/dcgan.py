@@ -48,6 +48,14 @@ class DCGANGenerator(nn.Module):
         """Latent batch z ~ N(0, I) of shape (n, nz, 1, 1)."""
         return torch.randn(n, self.nz, 1, 1, generator=generator, device=device)
 
+    def generate(self, n: int, noise: torch.Generator, batch_size: int = 256) -> Tensor:
+        """``n`` images from latents ``noise`` draws in turn (on the CPU; the batch sizes decide the draws), moved to
+        this network's device and dtype, in batches of ``batch_size``, without gradients."""
+        weight = next(self.parameters())
+        sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+        with torch.no_grad():
+            return torch.cat([self(self.sample_noise(b, noise).to(weight.device, weight.dtype)) for b in sizes])
+
 
 class DCGANDiscriminator(nn.Module):
     def __init__(self, ndf: int = 64, image_size: int = 32, channels: int = 1, spectral_norm: bool = False) -> None:
