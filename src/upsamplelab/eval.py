@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input
 from .app.config import CONFIG_DIR, instantiate_loggers, instantiate_task, silence_library_noise
 from .app.recorded_run import run_config_of
-from .app.run_dir import RUN_KEYS
+from .run_dir import RUN_KEYS
 
 
 def adopt_run_config(cfg: DictConfig, run_cfg: DictConfig, overrides: list[str]) -> DictConfig:

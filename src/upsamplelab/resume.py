@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 from .app.bad_input import exit_on_bad_input
 from .app.recorded_run import checked_overrides, recorded_overrides, trusted_configs
-from .app.run_dir import HYDRA_DIR, OVERRIDES
+from .run_dir import HYDRA_DIR, OVERRIDES
 from .reliability.job_identity import override_key
 
 RESUMED_FROM = "ckpt_path"

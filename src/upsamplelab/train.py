@@ -38,7 +38,7 @@ from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
 from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, resolve_ckpt_path,
                          silence_library_noise)
-from .app.run_dir import RUN_RECORD, last_checkpoint
+from .run_dir import RUN_RECORD, last_checkpoint
 from .app.run_record import read_run_record, write_run_record
 from .app.run_overview import print_outputs, print_summary
 from .app.throughput import Throughput

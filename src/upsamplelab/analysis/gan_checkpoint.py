@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
 from ..app.recorded_run import run_config_of
-from ..app.run_dir import run_config, run_dir_of_checkpoint
+from ..run_dir import run_config, run_dir_of_checkpoint
 
 
 EMA_PREFIX = "ema.module."

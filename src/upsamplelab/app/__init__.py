@@ -3,10 +3,11 @@ command line and a run directory.
 
 - ``config``: Hydra plumbing (the packaged config directory, compose, instantiate, the library-noise filter)
 - ``bad_input``: checks of a whole config before any compute, and the one-line errors of the entry points
-- ``run_dir``: what a run directory holds, by name (checkpoints, records, the Hydra files), in one table
+- ``recorded_run``: a run directory's data, model, upsampler and seed, rebuilt from the package's configs
 - ``run_record``: ``run.json``, what a run is and how it ended
 - ``run_overview``: the table printed before a run and the list of outputs printed after it
 - ``throughput``: the steady-state training images per second recorded in ``run.json``
 
-Nothing is imported here, so the lower layers can read ``run_dir`` without loading Hydra.
+What a run directory holds, by name, is ``upsamplelab.run_dir``, beside this layer: ``reliability`` reads it too, and
+this layer reads ``reliability``.
 """

@@ -14,7 +14,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from ..reliability.job_identity import job_dir_name
-from .run_dir import last_checkpoint
+from ..run_dir import last_checkpoint
 
 # the package's configs: a link to the repository's configs/ in a checkout, a copy of them in an installed wheel
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"

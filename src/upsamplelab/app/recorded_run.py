@@ -40,7 +40,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..reliability.job_identity import changed_run_keys
 from .config import CONFIG_DIR
-from .run_dir import HYDRA_DIR, OVERRIDES, RUN_KEYS, run_config, run_dir_of_checkpoint
+from ..run_dir import HYDRA_DIR, OVERRIDES, RUN_KEYS, run_config, run_dir_of_checkpoint
 
 HYDRA_SPECIAL = re.compile(r"_[A-Za-z]\w*_")           # _target_, _args_, _partial_, _recursive_, _convert_, ...
 PLAIN_KEY = re.compile(r"[A-Za-z0-9][\w-]*")

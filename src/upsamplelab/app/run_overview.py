@@ -10,7 +10,7 @@ from rich.table import Table
 from torch import nn
 
 from ..nn import Upsampler, list_upsamplers, upsampler_info
-from .run_dir import CHECKPOINT_DIR, FIDELITY_LOG, METRICS_CSV
+from ..run_dir import CHECKPOINT_DIR, FIDELITY_LOG, METRICS_CSV
 
 
 def network_parameter_counts(model: pl.LightningModule) -> dict[str, tuple[str, int]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..reliability.atomic import atomic_write_text
-from .run_dir import RUN_RECORD
+from ..run_dir import RUN_RECORD
 
 STATUSES = ("running", "completed", "diverged", "failed", "interrupted")
 

@@ -30,7 +30,7 @@ from hydra.utils import instantiate
 
 from ..analysis.fid_timing import time_fid
 from ..app.config import compose_config
-from ..app.run_dir import METRICS_CSV
+from ..run_dir import METRICS_CSV
 from ..app.run_record import read_run_record
 from ..metrics import fidelity
 from ..metrics.inception import resolve_extractor

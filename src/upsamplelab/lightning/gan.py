@@ -36,7 +36,7 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
-from ..app.run_dir import FIDELITY_LOG, FINAL_RECORD
+from ..run_dir import FIDELITY_LOG, FINAL_RECORD
 from ..checks import check_int
 from ..metrics.registry import FIDELITY_METRICS
 from ..reliability.atomic import atomic_write_text

@@ -32,7 +32,7 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
-from ..app.run_dir import DIVERGED, last_checkpoint
+from ..run_dir import DIVERGED, last_checkpoint
 from ..checks import check_int
 
 

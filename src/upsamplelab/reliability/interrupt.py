@@ -52,7 +52,7 @@ from typing import Callable, Iterator, Optional
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from ..app.run_dir import last_checkpoint
+from ..run_dir import last_checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Optional
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from ..app.run_dir import CONFIG, HYDRA_DIR, HYDRA_RUNTIME, OVERRIDES, RUN_KEYS
+from ..run_dir import CONFIG, HYDRA_DIR, HYDRA_RUNTIME, OVERRIDES, RUN_KEYS
 
 HYDRA_FILES = (CONFIG, HYDRA_RUNTIME, OVERRIDES)
 RECORDED = "recorded"

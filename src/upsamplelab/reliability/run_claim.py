@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..app.run_dir import RUN_CLAIM
+from ..run_dir import RUN_CLAIM
 
 
 class RunDirBusy(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..app.run_dir import CONFIG, HYDRA_DIR, run_config
+from ..run_dir import CONFIG, HYDRA_DIR, run_config
 
 
 class NoJobsError(ValueError):

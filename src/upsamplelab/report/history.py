@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..app.run_dir import FIDELITY_LOG, FINAL_RECORD, METRICS_CSV
+from ..run_dir import FIDELITY_LOG, FINAL_RECORD, METRICS_CSV
 from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
 

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ..app.run_dir import DIVERGED, HYDRA_DIR, OVERRIDES, RUN_RECORD, run_config
+from ..run_dir import DIVERGED, HYDRA_DIR, OVERRIDES, RUN_RECORD, run_config
 from .history import History, read_history, read_json
 from .tasks import TaskSpec, task_from_metrics, task_from_target
 

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Sequence
 
-from ..app.run_dir import (CONFIG, DIVERGED, FIDELITY_LOG, FINAL_RECORD, HYDRA_DIR, METRICS_CSV, OVERRIDES,
+from ..run_dir import (CONFIG, DIVERGED, FIDELITY_LOG, FINAL_RECORD, HYDRA_DIR, METRICS_CSV, OVERRIDES,
                            RUN_RECORD)
 from ..app.run_record import read_run_record
 from ..reliability.job_identity import RECORDED

@@ -15,7 +15,7 @@ from typing import Optional
 from omegaconf import OmegaConf, open_dict
 from torch import Tensor
 
-from ..app.run_dir import HYDRA_DIR, HYDRA_RUNTIME
+from ..run_dir import HYDRA_DIR, HYDRA_RUNTIME
 from .job import Job
 
 
