@@ -92,7 +92,9 @@ def test_bench_fid_section_times_both_inception_backends_on_the_same_images():
     assert backends["max_relative_difference"] < 1e-5
     goals = {g["goal"].split(":")[0]: g for g in check([], [], fid, device_type="cpu")}
     assert goals["Inception on the CPU"]["met"] == (backends["speedup"] >= 1.8)
-    table = markdown({"models": [], "families": [], "fid": fid, "goals": list(goals.values()), "machine": {}})
+    table = markdown({"command": "python -m upsamplelab.bench", "wall_time_s": 0.0, "machine": cli.machine(),
+                      "device": "cpu", "precision": "32", "models": [], "families": [], "fid": fid,
+                      "goals": list(goals.values())})
     assert f"| onnxruntime | {backends['images_per_s']['onnxruntime']:.1f} | {backends['speedup']:.2f}× |" in table
 
 
