@@ -224,9 +224,9 @@ def test_fid_extraction_gives_the_extractor_a_few_images_at_a_time_on_the_cpu():
     """Whatever metrics.batch_size, each call of the extractor on the CPU holds at most CPU_UNIT images, so a
     signal waits for at most that many (a TorchScript call cannot be interrupted)."""
     model = CountingExtractor()
-    features = fidelity.extract_features(torch.zeros(10, 1, 8, 8), model, batch_size=32, device="cpu")[0]
-    assert model.calls == [4, 4, 2] and features.shape == (10, 3)
-    assert fidelity.CPU_UNIT == 4
+    features = fidelity.extract_features(torch.zeros(20, 1, 8, 8), model, batch_size=32, device="cpu")[0]
+    assert model.calls == [8, 8, 4] and features.shape == (20, 3)
+    assert fidelity.CPU_UNIT == 8
 
 
 def test_a_signal_during_fid_extraction_stops_it_before_the_next_unit():
@@ -235,7 +235,7 @@ def test_a_signal_during_fid_extraction_stops_it_before_the_next_unit():
     model = CountingExtractor(signal_on_call=1)
     with StopOnSignal().handling_signals(), pytest.raises(RunInterrupted):
         fidelity.extract_features(torch.zeros(40, 1, 8, 8), model, batch_size=32, device="cpu")
-    assert model.calls == [4]
+    assert model.calls == [fidelity.CPU_UNIT]
 
 
 @pytest.mark.slow

@@ -169,7 +169,7 @@ def to_uint8(images: Tensor) -> Tensor:
     return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 
-CPU_UNIT = 4
+CPU_UNIT = 8            # images per extractor call on the CPU (BENCHMARKS.md: what smaller units cost)
 
 
 @torch.inference_mode()
@@ -178,9 +178,9 @@ def extract_features(images: Tensor, model: nn.Module, *, batch_size: int = 64,
     """``model``'s outputs for [-1, 1] ``images`` (see ``to_uint8``), batched, channels_last: float32 CPU tensors.
 
     A model returning one tensor gives a 1-tuple; the first output must be (N, F) features.  On the CPU the images
-    go through the model ``CPU_UNIT`` (4) at a time at most, whatever ``batch_size``: a signal is handled only
-    between two calls (``reliability.interrupt``; one call of the bundled TorchScript net cannot be interrupted), and
-    a batch of 16 took 24-42 s on a loaded 2-core CPU, past the 30 s a scheduler waits before SIGKILL.
+    go through the model ``CPU_UNIT`` at a time at most, whatever ``batch_size``: a signal is handled only between
+    two calls (``reliability.interrupt``; one call of the network cannot be interrupted), and a scheduler sends
+    SIGKILL 30 s after SIGTERM, however loaded the machine.
     """
     model = model.eval().to(device=device, memory_format=torch.channels_last)
     unit = min(batch_size, CPU_UNIT) if torch.device(device).type == "cpu" else batch_size
