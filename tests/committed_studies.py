@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import Optional
 
 from conftest import REPO
 
@@ -19,11 +20,14 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def study_values(study: str, column: str, task: str = "gan") -> dict[str, list[float]]:
+def study_values(study: str, column: str, task: str = "gan", seeds: Optional[set[int]] = None
+                 ) -> dict[str, list[float]]:
     """``column`` of the counted runs of ``docs/results/<study>/results.csv`` per upsampler (the study has one
-    variant), finite values only."""
+    variant), finite values only; of ``seeds`` only, when given."""
     values: dict[str, list[float]] = {}
     for row in read_rows(RESULTS / study / "results.csv"):
+        if seeds is not None and int(row["seed"]) not in seeds:
+            continue
         if row["task"] == task and row["counted"] == "True" and row.get(column):
             value = float(row[column])
             if math.isfinite(value):

@@ -32,7 +32,9 @@ def test_markdown_table_prints_the_page_tables_and_writes_nothing(capsys):
     row = next(r for r in read_rows(V2 / "comparisons.csv")
                if (r["kind"], r["metric"], r["upsampler"]) == ("final_eval", "fid", "resize_conv_nearest"))
     assert nearest[2] == f"{float(row['difference']):.4g}" and nearest[7] == row["seeds_needed80"]
-    assert nearest[10].startswith(f"undecided at 3 vs 3 ({row['seeds_needed80']} seeds per arm")
+    verdict = row["verdict"] if row["verdict"] != "undecided" else (
+        f"undecided at {row['n']} vs {row['n_baseline']} ({row['seeds_needed80']} seeds per arm")
+    assert nearest[10].startswith(verdict)
     assert "stride" not in out
 
 
