@@ -7,50 +7,14 @@ relative 1e-12 (the last digits of a float may differ between NumPy/SciPy builds
 statistics or to the columns therefore comes with the rebuilt reports."""
 from __future__ import annotations
 
-import csv
-import math
-from pathlib import Path
-
 import pytest
 
-from committed_studies import FROM_RESULTS, REPORTED
+from committed_studies import FROM_RESULTS, REPORTED, assert_same_table, same_cell
 from conftest import REPO
 from upsamplelab.report.build import COMPARISONS_CSV, DEFAULT_BASELINE, load_jobs, write_tables
 from upsamplelab.report.from_results import families_from_results
 from upsamplelab.report.results_csv import comparison_rows, write_csv
 from upsamplelab.report.aggregate import summarise
-
-REL = 1e-12
-
-
-def number(cell: str):
-    """The float a cell holds, or None for text (an integer, "nan" and "inf" are numbers)."""
-    try:
-        return float(cell)
-    except ValueError:
-        return None
-
-
-def same_cell(a: str, b: str) -> bool:
-    x, y = number(a), number(b)
-    if x is None or y is None:
-        return a == b
-    if math.isnan(x) or math.isnan(y):
-        return math.isnan(x) and math.isnan(y)
-    return math.isclose(x, y, rel_tol=REL, abs_tol=0.0)
-
-
-def assert_same_table(rebuilt: Path, committed: Path, command: str) -> None:
-    with rebuilt.open(newline="") as f:
-        new = list(csv.reader(f))
-    with committed.open(newline="") as f:
-        old = list(csv.reader(f))
-    hint = f"{committed.relative_to(REPO)} is not what its records give: rebuild it with {command}"
-    assert new[:1] == old[:1] and len(new) == len(old), hint
-    for i, (a, b) in enumerate(zip(new[1:], old[1:]), 2):
-        differ = [(name, x, y) for name, x, y in zip(old[0], a, b) if not same_cell(x, y)]
-        assert not differ and len(a) == len(b), f"{hint} (line {i}: {differ[:3]})"
-
 
 def test_a_committed_study_is_found():
     assert REPORTED, "no docs/results/<study>/ with jobs/ and summary.csv"
