@@ -16,7 +16,7 @@ from ..metrics.registry import METRICS
 from .equivalence import tost_p
 from .permutation import permutation_p
 from .power import min_detectable_difference, seeds_for_equivalence, seeds_needed
-from .stats import ALPHA, MeanCI, finite, hedges_g, holm, mean_ci, welch_p
+from .stats import ALPHA, MeanCI, finite, hedges_g, holm, mean_ci, sample_sd, welch_p
 
 VERDICTS = ("different", "different, within the margin", "equivalent", "undecided")
 
@@ -83,10 +83,6 @@ def margin_of(metric: str, margins: Mapping[str, float]) -> Optional[float]:
     return spec.margin if spec is not None else None
 
 
-def _sd(x: list[float]) -> float:
-    return float(np.std(x, ddof=1))
-
-
 def against_baseline(values: Sequence[list[float]], baseline: Sequence[Optional[int]],
                      margin: Optional[float] = None) -> list[Comparison]:
     """``values[i]`` (one value per run) against ``values[baseline[i]]``: its baseline group (itself for the baseline,
@@ -114,10 +110,10 @@ def against_baseline(values: Sequence[list[float]], baseline: Sequence[Optional[
         c = replace(c, p_holm=q, p_perm_holm=q_perm, p_tost_holm=q_tost)
         if c.tested:
             (x, y) = pair
-            c = replace(c, alpha_power=alpha, mdd=min_detectable_difference(_sd(x), len(x), _sd(y), len(y), alpha),
-                        seeds_needed=seeds_needed(c.difference, _sd(x), _sd(y), alpha),
+            c = replace(c, alpha_power=alpha, mdd=min_detectable_difference(sample_sd(x), len(x), sample_sd(y), len(y), alpha),
+                        seeds_needed=seeds_needed(c.difference, sample_sd(x), sample_sd(y), alpha),
                         seeds_equivalence=None if c.margin is None else
-                        seeds_for_equivalence(c.difference, c.margin, _sd(x), _sd(y), alpha))
+                        seeds_for_equivalence(c.difference, c.margin, sample_sd(x), sample_sd(y), alpha))
         result.append(c)
     return result
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .power import welch_df
-from .stats import finite
+from .stats import finite, sample_sd
 
 
 def tost_p(a: Iterable[Optional[float]], b: Iterable[Optional[float]], margin: float) -> Optional[float]:
@@ -24,7 +24,7 @@ def tost_p(a: Iterable[Optional[float]], b: Iterable[Optional[float]], margin: f
     x, y = finite(a), finite(b)
     if len(x) < 2 or len(y) < 2:
         return None
-    s_a, s_b = float(np.std(x, ddof=1)), float(np.std(y, ddof=1))
+    s_a, s_b = sample_sd(x), sample_sd(y)
     if s_a == s_b == 0:
         return math.nan
     d = float(np.mean(x)) - float(np.mean(y))

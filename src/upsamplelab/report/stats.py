@@ -27,6 +27,11 @@ def finite(values: Iterable[Optional[float]]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(v)]
 
 
+def sample_sd(x: Sequence[float]) -> float:
+    """The sample standard deviation (ddof 1) of ``x``."""
+    return float(np.std(x, ddof=1))
+
+
 def mean_ci(values: Iterable[Optional[float]], confidence: float = CONFIDENCE) -> MeanCI:
     """Mean and the half-width t_{(1+c)/2, n-1} * s / sqrt(n) (s: sample standard deviation) of the finite values."""
     x = finite(values)
@@ -36,7 +41,7 @@ def mean_ci(values: Iterable[Optional[float]], confidence: float = CONFIDENCE) -
     mean = float(np.mean(x))
     if n == 1:
         return MeanCI(mean, math.nan, 1)
-    s = float(np.std(x, ddof=1))
+    s = sample_sd(x)
     return MeanCI(mean, float(stats.t.ppf((1 + confidence) / 2, n - 1)) * s / math.sqrt(n), n)
 
 
