@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
 import warnings
 from pathlib import Path
@@ -37,9 +36,9 @@ from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 
 from ..reliability.atomic import atomic_save
-from ..reliability.file_integrity import CorruptFileError, check_archive
+from ..reliability.file_integrity import load_cache
 from .fid_infinity import fid_infinity
-from .inception import load_extractor, resolve_backend
+from .inception import fid_device, load_extractor, resolve_backend
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def fidelity_metrics(fake: Tensor, real: Tensor | Callable[[], Tensor], *, real_
         check_images("real", real)
     if batch_size < 1 or kid_subset_size < 2:
         raise ValueError(f"need batch_size >= 1 and kid_subset_size >= 2, got {batch_size} and {kid_subset_size}")
-    device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device if device is not None else fid_device())
     if isinstance(extractor, nn.Module):
         model = extractor
     else:
@@ -199,19 +198,8 @@ def load_reference(path: Path, real_key: str, extractor_name: str) -> dict[str, 
     """The cached reference at ``path`` (see ``reference_cache_path``); None when there is none, or when it is not
     usable (warned): truncated or damaged, unreadable, or not the features and FID statistics of ``real_key`` by
     ``extractor_name`` (finite, with matching shapes)."""
-    if not path.is_file():
-        return None
-    try:
-        check_archive(path, "FID reference cache")
-        ref = torch.load(path, map_location="cpu", weights_only=True)
-        problem = reference_problem(ref, real_key, extractor_name)
-    except (CorruptFileError, RuntimeError, pickle.UnpicklingError, EOFError) as err:
-        problem = " ".join(str(err).split()) or type(err).__name__
-    if problem is None:
-        return ref
-    warnings.warn(f"FID reference cache {path} is unusable ({problem}); extracting the reference features again "
-                  "and replacing it", stacklevel=2)
-    return None
+    return load_cache(path, "FID reference cache", lambda ref: reference_problem(ref, real_key, extractor_name),
+                      "extracting the reference features again and replacing it")
 
 
 def reference_problem(ref: Any, real_key: str, extractor_name: str) -> str | None:

@@ -24,7 +24,6 @@ import io
 import json
 import logging
 import os
-import pickle
 import re
 import warnings
 from importlib.metadata import version
@@ -35,7 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from ..reliability.atomic import atomic_save
-from ..reliability.file_integrity import CorruptFileError, check_archive
+from ..reliability.file_integrity import load_cache
 
 log = logging.getLogger(__name__)
 
@@ -104,23 +103,19 @@ def export(net: nn.Module, example: Tensor, outputs: Sequence[str]) -> bytes:
 def load_model(path: Path, key: dict[str, str]) -> bytes | None:
     """The ONNX bytes cached at ``path`` for ``key``; None when there is no file, or when it is unusable (warned):
     truncated or damaged, unreadable, or holding another key."""
-    if not path.is_file():
-        return None
-    try:
-        check_archive(path, "ONNX model cache")
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        model = saved.get("onnx") if isinstance(saved, dict) else None
-        if not isinstance(model, Tensor) or model.dtype != torch.uint8 or model.ndim != 1:
-            problem = "not a dict with the key and the model's bytes"
-        elif saved.get("key") != key:
-            held = saved["key"] if isinstance(saved.get("key"), dict) else {}
-            problem = f"it was exported with another {', '.join(k for k in key if held.get(k) != key[k])}"
-        else:
-            return model.numpy().tobytes()
-    except (CorruptFileError, RuntimeError, pickle.UnpicklingError, EOFError) as err:
-        problem = " ".join(str(err).split()) or type(err).__name__
-    warnings.warn(f"ONNX model cache {path} is unusable ({problem}); exporting the network again and replacing it",
-                  stacklevel=2)
+    saved = load_cache(path, "ONNX model cache", lambda saved: model_problem(saved, key),
+                       "exporting the network again and replacing it")
+    return None if saved is None else saved["onnx"].numpy().tobytes()
+
+
+def model_problem(saved: Any, key: dict[str, str]) -> str | None:
+    """What is wrong with a loaded ONNX model cache for ``key`` (None: nothing)."""
+    model = saved.get("onnx") if isinstance(saved, dict) else None
+    if not isinstance(model, Tensor) or model.dtype != torch.uint8 or model.ndim != 1:
+        return "not a dict with the key and the model's bytes"
+    if saved.get("key") != key:
+        held = saved["key"] if isinstance(saved.get("key"), dict) else {}
+        return f"it was exported with another {', '.join(k for k in key if held.get(k) != key[k])}"
     return None
 
 
