@@ -21,13 +21,11 @@ from typing import Any, Sequence
 
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 from torch import Tensor
 
-from ..app.config import CONFIG_DIR
 from ..metrics.fidelity import fidelity_metrics
 from ..metrics.inception import RUNTIMES
-from .fid_timing import metrics_cache_dir
+from .fid_timing import data_module, metrics_cache_dir
 from .gan_checkpoint import load_gan_run
 
 COMPARED = ("fid", "kid_mean", "kid_std")
@@ -42,9 +40,7 @@ def images_to_compare(checkpoint: Path | None, data: str, samples: int,
         fake, what = run.sample(samples), f"{samples} images of {checkpoint} ({run.weights} weights)"
         real = datamodule.real_images("train", real_samples)
     else:
-        cfg = OmegaConf.create({"paths": {"data_dir": "data"}, "data": OmegaConf.load(CONFIG_DIR / "data" /
-                                                                                       f"{data}.yaml")})
-        datamodule = instantiate(cfg.data)
+        datamodule = data_module(data)
         images = datamodule.real_images("train", real_samples + samples)
         real, fake = images[:real_samples], images[real_samples:]
         what = f"{len(fake)} {data} training images after the reference (standing in for generated ones)"

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from ..app.config import CONFIG_DIR
 from ..metrics import fidelity
-from ..metrics.inception import BACKENDS, resolve_backend
+from ..metrics.inception import BACKENDS, fid_device, resolve_backend
 
 
 def timed(fn) -> tuple[float, object]:
@@ -33,17 +33,18 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - start, out
 
 
-def fid_device() -> str:
-    """Where these timings run FID: a GPU when there is one, else the CPU."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def metrics_cache_dir() -> Path:
     """``metrics.cache_dir`` of the default metrics config, ``paths.root_dir`` as the configs set it (``$PROJECT_ROOT``,
     else the working directory): where runs keep the ONNX export of the Inception network."""
     cfg = OmegaConf.create({"paths": OmegaConf.load(CONFIG_DIR / "paths" / "default.yaml"),
                             "metrics": OmegaConf.load(CONFIG_DIR / "metrics" / "default.yaml")})
     return Path(cfg.metrics.cache_dir)
+
+
+def data_module(data: str):
+    """The data module of ``configs/data/<data>.yaml`` (its data under ``./data`` where it reads from disk)."""
+    return instantiate(OmegaConf.create({"paths": {"data_dir": "data"},
+                                         "data": OmegaConf.load(CONFIG_DIR / "data" / f"{data}.yaml")}).data)
 
 
 def inception_extractor(backend: str = "auto", device: str | None = None) -> nn.Module:
@@ -79,9 +80,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float | str]:
                         help="what runs the Inception network, as metrics.inception_backend (default auto)")
     args = parser.parse_args(argv)
     n_real = args.real_samples or args.samples
-    data_cfg = OmegaConf.load(CONFIG_DIR / "data" / f"{args.data}.yaml")
-    cfg = OmegaConf.create({"paths": {"data_dir": "data"}, "data": data_cfg})
-    images = instantiate(cfg.data).real_images("train", args.samples + n_real)
+    images = data_module(args.data).real_images("train", args.samples + n_real)
     timings = time_fid(images[:args.samples], images[args.samples:], inception_extractor(args.inception_backend),
                        args.batch_size)
     print(f"{timings['extractor']} ({timings['inception_backend']}) on {torch.get_num_threads()} threads, "

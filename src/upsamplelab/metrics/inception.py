@@ -212,6 +212,11 @@ class OnnxInceptionV3(FeatureExtractorBase):
         return LOGITS if metric == "isc" else "2048"
 
 
+def fid_device() -> str:
+    """Where FID runs unless told otherwise: a GPU when there is one, else the CPU."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def resolve_backend(selection: str, device: str | torch.device) -> str:
     """"torch" or "onnxruntime" for ``metrics.inception_backend`` = ``selection`` when computing on ``device``:
     "auto" is ONNX Runtime on the CPU, torch elsewhere (a GPU)."""
@@ -225,8 +230,7 @@ def resolve_backend(selection: str, device: str | torch.device) -> str:
 def check_backend(selection: str) -> None:
     """ValueError (one line) when ``selection`` is not a backend, or when it is, or "auto" on a machine without a
     GPU makes it, ONNX Runtime and that is not installed."""
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    if resolve_backend(selection, device) == "onnxruntime":
+    if resolve_backend(selection, fid_device()) == "onnxruntime":
         onnx_runtime.require(f"metrics.inception_backend={selection}")
 
 
