@@ -48,11 +48,16 @@ def print_tables(result: dict[str, Any], console: Console | None = None) -> None
     console.print(goals)
 
 
+def backends_setting(b: dict[str, Any]) -> str:
+    """How the Inception backends were timed, in parentheses."""
+    return (f"({b['extractor']}, {b['num_images']} images, batch {b['batch_size']}, {b['threads']} threads, median "
+            f"of {b['rounds']} passes in turns)")
+
+
 def backends_sentence(b: dict[str, Any]) -> str:
     """Images/s of each Inception backend, their ratio and their features' difference, in one sentence."""
     rates = ", ".join(f"{backend} {rate:.1f} img/s" for backend, rate in b["images_per_s"].items())
-    return (f"({b['extractor']}, {b['num_images']} images, batch {b['batch_size']}, {b['threads']} threads, median "
-            f"of {b['rounds']} passes in turns): {rates}; ONNX Runtime {b['speedup']:.2f}x torch, features equal to "
+    return (f"{backends_setting(b)}: {rates}; ONNX Runtime {b['speedup']:.2f}x torch, features equal to "
             f"{b['max_relative_difference']:.1e} relative")
 
 
@@ -85,9 +90,7 @@ def markdown(result: dict[str, Any]) -> str:
                       f"({fid['speedup']:.1f}×)"]
         if fid.get("inception_backends"):
             b = fid["inception_backends"]
-            lines += ["", f"| Inception backend ({b['extractor']}, {b['num_images']} images, batch {b['batch_size']}, "
-                          f"{b['threads']} threads, median of {b['rounds']} passes in turns) | images/s | vs torch |",
-                      "|---|--:|--:|"]
+            lines += ["", f"| Inception backend {backends_setting(b)} | images/s | vs torch |", "|---|--:|--:|"]
             lines += [f"| {backend} | {rate:.1f} | {rate / b['images_per_s']['torch']:.2f}× |"
                       for backend, rate in b["images_per_s"].items()]
             lines += ["", f"Features, ONNX Runtime vs torch: largest difference {b['max_relative_difference']:.1e} "
