@@ -8,7 +8,7 @@
 #   (NO_COMMIT=1: copy without committing; POLL=<s>: how often finished jobs are looked for, default 60)
 #   bash scripts/study.sh odena_checkerboard_v2 docs/results/odena_fashion_mnist_v2
 #   bash scripts/study.sh compare_upsamplers_autoencoder docs/results/autoencoder_mnist
-# then: python -m upsamplelab.report <results dir>/jobs --out <results dir>
+# Each new record also rebuilds the report (python -m upsamplelab.report <results dir>/jobs --out <results dir>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
@@ -27,10 +27,15 @@ publish() {
     copied=$("$PY" -m upsamplelab.report.publish "$SWEEP" "$DEST" | tr '\n' ' ')
   fi
   [ -z "$copied" ] || echo "published: $copied"
-  # whatever of DEST is not committed yet (also what an earlier poll failed to commit: another git command held
+  # the report is rebuilt with every new record: tests/test_committed_results.py holds the committed report to
+  # the committed records, so the two land in one commit
+  if [ -n "$copied" ]; then
+    "$PY" -m upsamplelab.report "$DEST" --out "$RESULTS" >/dev/null || echo "report failed; rebuild it by hand" >&2
+  fi
+  # whatever of RESULTS is not committed yet (also what an earlier poll failed to commit: another git command held
   # the index, e.g. a second study committing at the same time)
-  if [ -z "${NO_COMMIT:-}" ] && [ -d "$DEST" ] && [ -n "$(git status --porcelain -- "$DEST")" ]; then
-    git add -- "$DEST" && git commit -q -m "$EXPERIMENT: records of ${copied:-earlier jobs}" -- "$DEST" \
+  if [ -z "${NO_COMMIT:-}" ] && [ -d "$DEST" ] && [ -n "$(git status --porcelain -- "$RESULTS")" ]; then
+    git add -- "$RESULTS" && git commit -q -m "$EXPERIMENT: records of ${copied:-earlier jobs}, report rebuilt" -- "$RESULTS" \
       || echo "commit failed; retried at the next poll" >&2
   fi
 }
