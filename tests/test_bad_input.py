@@ -42,6 +42,8 @@ CASES = {
     "seed": (GAN + ["seed=-1"], "seed must be an int >= 0, got -1"),
     "scale set by the model": (GAN + ["+upsampler.scale_factor=4"],
                                "upsampler.scale_factor=4 is set by the model for each of its upsampling layers"),
+    "report baseline": (GAN + ["baseline=convT_k9"],
+                        "baseline=convT_k9 is not a registered upsampler; allowed: convT_k3, convT_k4"),
     "test checkpoint": (GAN + ["test_ckpt=newest"], "test_ckpt must be one of ['best', 'last'], got 'newest'"),
     "bilinear additive channels": (["model=autoencoder", "data=digits", "model.net.widths=[8,12]",
                                     "upsampler=bilinear_additive"],

@@ -11,7 +11,8 @@ import pytest
 
 from committed_studies import FROM_RESULTS, REPORTED, assert_same_table, same_cell
 from conftest import REPO
-from upsamplelab.report.build import COMPARISONS_CSV, DEFAULT_BASELINE, load_jobs, write_tables
+from upsamplelab.report.baseline import DEFAULT_BASELINE, study_baseline
+from upsamplelab.report.build import COMPARISONS_CSV, load_jobs, write_tables
 from upsamplelab.report.from_results import families_from_results
 from upsamplelab.report.results_csv import comparison_rows, write_csv
 from upsamplelab.report.aggregate import summarise
@@ -22,12 +23,14 @@ def test_a_committed_study_is_found():
 
 @pytest.mark.parametrize("study", REPORTED, ids=lambda p: p.name)
 def test_the_committed_tables_rebuild_from_the_committed_jobs(study, tmp_path):
-    summaries = summarise(load_jobs(study / "jobs", echo=lambda _: None), DEFAULT_BASELINE)
+    jobs = load_jobs(study / "jobs", echo=lambda _: None)
+    baseline = study_baseline(jobs)
+    summaries = summarise(jobs, baseline)
     write_tables(summaries, tmp_path)
     command = (f"python -m upsamplelab.report {study.relative_to(REPO)}/jobs --out {study.relative_to(REPO)}")
     for name in ("results.csv", "summary.csv", COMPARISONS_CSV):
         assert_same_table(tmp_path / name, study / name, command)
-    from_results = comparison_rows(families_from_results(study / "results.csv", DEFAULT_BASELINE, {}))
+    from_results = comparison_rows(families_from_results(study / "results.csv", baseline, {}))
     assert repr(from_results) == repr(comparison_rows([f for s in summaries for f in s.families]))
 
 

@@ -66,3 +66,15 @@ def test_sweep_experiments_declare_their_grid(make_cfg):
     assert params.upsampler.split(",") == ["convT_k3", "convT_k4", "resize_conv_nearest", "resize_conv_bilinear",
                                            "pixel_shuffle", "pixel_shuffle_icnr"]
     assert params.seed == "0,1,2" and cfg.data._target_.endswith("FashionMNISTDataModule")
+
+
+def test_a_sweep_of_upsamplers_includes_the_baseline_its_report_compares_against(make_cfg):
+    studies = 0
+    for experiment in EXPERIMENTS:
+        cfg = make_cfg(f"experiment={experiment}")
+        params = cfg.hydra.sweeper.params or {}
+        if "upsampler" in params:
+            studies += 1
+            swept = str(params.upsampler).split(",")
+            assert cfg.baseline in swept, f"{experiment}: baseline={cfg.baseline} is not among its upsamplers {swept}"
+    assert studies >= 6

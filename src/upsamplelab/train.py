@@ -35,7 +35,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
-from .app.bad_input import check_ckpt_path, check_precision, exit_on_bad_input, explain
+from .app.bad_input import check_baseline, check_ckpt_path, check_precision, exit_on_bad_input, explain
 from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, resolve_ckpt_path,
                          silence_library_noise)
 from .run_dir import RUN_RECORD, last_checkpoint
@@ -88,6 +88,7 @@ def build(cfg: DictConfig, stop: StopOnSignal) -> tuple[pl.LightningDataModule, 
     data loaded (an absent dataset fails here, before training).  ``stop`` joins the callbacks."""
     check_ckpt_path(cfg.get("ckpt_path"))
     check_int("seed", cfg.seed, 0)
+    check_baseline(cfg.get("baseline"))
     if cfg.get("test_ckpt") not in TEST_CHECKPOINTS:
         raise ValueError(f"test_ckpt must be one of {list(TEST_CHECKPOINTS)}, got {cfg.get('test_ckpt')!r}")
     datamodule, model = instantiate_task(cfg)

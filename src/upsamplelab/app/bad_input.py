@@ -1,6 +1,7 @@
 """Bad input fails fast and says so in one line: what is wrong, which key, what is allowed.
 
-The entry points check what they can before any data is loaded or trained on (``check_ckpt_path`` here; the
+The entry points check what they can before any data is loaded or trained on (``check_ckpt_path``,
+``check_baseline`` here; the
 networks and data modules check their own arguments when built, the LightningModules check that model and data
 fit; the data is then loaded before training, so an absent dataset stops the run there).  ``explain`` turns such an
 error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised, and an
@@ -44,6 +45,14 @@ def check_ckpt_path(ckpt_path: Optional[str]) -> None:
                                 f"run directory's checkpoints/last.ckpt) or null")
     if not zipfile.is_zipfile(path):
         raise ValueError(f"ckpt_path={ckpt_path} is not a checkpoint (not a torch.save archive)")
+
+
+def check_baseline(baseline: Optional[str]) -> None:
+    """``baseline`` (what a study's report compares against) must name a registered upsampler, so that a typo
+    fails before the study rather than after it."""
+    from ..nn.registry import list_upsamplers
+    if baseline is not None and baseline not in list_upsamplers():
+        raise ValueError(f"baseline={baseline} is not a registered upsampler; allowed: {', '.join(list_upsamplers())}")
 
 
 CPU_PRECISIONS = ("32", "32-true", "bf16", "bf16-mixed", "bf16-true", "64", "64-true")

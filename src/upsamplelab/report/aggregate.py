@@ -1,7 +1,7 @@
 """Jobs grouped per upsampler (per task, and per any other override that varies across the sweep), with the mean
 and 95 % CI over seeds of every summary metric's final and best value and of every metric of the final evaluation,
-and the comparisons against the baseline (``compare``): the primary metric's final value, every final-evaluation
-metric."""
+and the comparisons against the baseline (``compare``): the final value of the task's compared metrics (the primary
+first), every final-evaluation metric."""
 from __future__ import annotations
 
 import math
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Optional
 
 from ..metrics.registry import METRICS
+from .baseline import study_baseline
 from .compare import Comparison, Family, compare_family
 from .history import History
 from .job import Job
@@ -81,9 +82,10 @@ class TaskSummary:
 
 
 def compared_quantities(task: TaskSpec, final_eval: list[str]) -> list[tuple[str, str]]:
-    """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm: the primary
-    metric's final value, then every metric of the final evaluation."""
-    return [("final", task.primary)] + [("final_eval", m) for m in final_eval]
+    """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm: the final value
+    of the task's compared metrics (``TaskSpec.compared_final``: the primary first), then every metric of the final
+    evaluation."""
+    return [("final", m) for m in task.compared_final] + [("final_eval", m) for m in final_eval]
 
 
 def directed_metrics(logged: Iterable[str]) -> list[str]:
@@ -98,9 +100,12 @@ def final_eval_metrics(jobs: list[Job]) -> list[str]:
     return directed_metrics(m for job in jobs if job.counted for m in job.history.final_eval)
 
 
-def summarise(jobs: list[Job], baseline: str, margins: Optional[Mapping[str, float]] = None) -> list[TaskSummary]:
-    """One ``TaskSummary`` per task in the sweep, groups in the order of their first job; ``margins``: equivalence
-    margins by metric name over the registry's (``compare.margin_of``)."""
+def summarise(jobs: list[Job], baseline: Optional[str] = None,
+              margins: Optional[Mapping[str, float]] = None) -> list[TaskSummary]:
+    """One ``TaskSummary`` per task in the sweep, groups in the order of their first job; ``baseline``: None for the
+    one the jobs' configs name (``baseline.study_baseline``); ``margins``: equivalence margins by metric name over
+    the registry's (``compare.margin_of``)."""
+    baseline = baseline if baseline is not None else study_baseline(jobs)
     varying = varying_overrides(jobs)
     groups: dict[tuple, Group] = {}
     for job in jobs:

@@ -21,7 +21,6 @@ from .results_csv import comparison_rows, job_rows, summary_rows, write_csv
 from .aggregate import TaskSummary, summarise
 from .tasks import metric_label
 
-DEFAULT_BASELINE = "convT_k3"
 COMPARISONS_CSV = "comparisons.csv"
 
 
@@ -101,10 +100,11 @@ def write_tables(summaries: list[TaskSummary], out: Path) -> None:
     write_csv(comparison_rows([f for s in summaries for f in s.families]), out / COMPARISONS_CSV)
 
 
-def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: str = DEFAULT_BASELINE,
+def build_report(sweep_dir: Path | str, out_dir: Path | str | None = None, baseline: Optional[str] = None,
                  echo: Callable[[str], None] = _stderr, margins: Optional[Mapping[str, float]] = None) -> Path:
     """Write the report of ``sweep_dir`` into ``out_dir`` (default: ``sweep_dir``); returns ``report.md``'s path.
-    ``margins``: equivalence margins by metric over the registry's.  Raises ``discover.NoJobsError`` when there is
+    ``baseline``: None for the one the jobs' configs name (``baseline.study_baseline``); ``margins``: equivalence
+    margins by metric over the registry's.  Raises ``discover.NoJobsError`` when there is
     no job to report on, ``JobFilesRefused`` after writing it when a job's files were refused as code."""
     sweep_dir = Path(sweep_dir).expanduser().resolve()
     jobs = load_jobs(sweep_dir, echo)

@@ -1,4 +1,4 @@
-"""``python -m upsamplelab.report <sweep dir | results.csv> [--baseline convT_k3] [--out DIR] [--margin NAME=VALUE]
+"""``python -m upsamplelab.report <sweep dir | results.csv> [--baseline NAME] [--out DIR] [--margin NAME=VALUE]
 [--markdown-table [--metric NAME]]`` (console script ``upsamplelab-report``): progress on stderr, the path of
 ``report.md`` on stdout; with a ``results.csv`` (a study whose job records are gone) only ``comparisons.csv``, its
 path on stdout; with ``--markdown-table`` the tables of means and comparisons on stdout and no file written."""
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-DEFAULT_BASELINE = "convT_k3"
+from .baseline import CONFIG_KEY, DEFAULT_BASELINE
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,8 +23,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("sweep_dir", type=Path,
                    help="the multirun directory (hydra.sweep.dir) holding <job>/.hydra/, or the results.csv of a "
                         "report (then only the comparisons: comparisons.csv, or --markdown-table)")
-    p.add_argument("--baseline", default=DEFAULT_BASELINE,
-                   help="upsampler the p-values compare against (default: %(default)s)")
+    p.add_argument("--baseline", default=None,
+                   help=f"upsampler the p-values compare against (default: the `{CONFIG_KEY}` its jobs' configs name, "
+                        f"else {DEFAULT_BASELINE}; {DEFAULT_BASELINE} for a results.csv)")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default: the sweep directory, or the results.csv's folder)")
     p.add_argument("--margin", action="append", default=[], metavar="NAME=VALUE",
@@ -73,6 +74,7 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     if args.metric and not args.markdown_table:
         args_parser.error("--metric chooses the rows of --markdown-table: give both")
     from .aggregate import summarise
+    from .baseline import MixedBaselines
     from .build import COMPARISONS_CSV, JobFilesRefused, build_report, load_jobs
     from .comparison_md import page_tables
     from .discover import NoJobsError
@@ -81,14 +83,14 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     source = args.sweep_dir
     try:
         if source.is_file():
-            families = families_from_results(source, args.baseline, margins)
+            families = families_from_results(source, args.baseline or DEFAULT_BASELINE, margins)
         elif args.markdown_table:
             families = [f for s in summarise(load_jobs(source), args.baseline, margins) for f in s.families]
         else:
             report = build_report(source, args.out, args.baseline, margins=margins)
             print(report)
             return report
-    except (NoJobsError, NotResultsError) as err:
+    except (NoJobsError, NotResultsError, MixedBaselines) as err:
         args_parser.error(str(err))
     except JobFilesRefused as err:
         print(f"error: {' '.join(str(err).split())}", file=sys.stderr)

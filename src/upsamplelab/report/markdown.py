@@ -173,8 +173,9 @@ def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) 
         lines += [f"The baseline `{summary.baseline}` is not in this sweep: no p-values (choose one with "
                   "`--baseline`).", ""]
     lines += summary_table(summary) + [""]
-    if sentence := holds_sentence(summary, "final", task.primary):
-        lines += [sentence, ""]
+    sentences = [s for m in task.compared_final if (s := holds_sentence(summary, "final", m))]
+    lines += [f"- {s}" for s in sentences] if len(sentences) > 1 else sentences
+    lines += [""] if sentences else []
     lines += variant_table(summary)
     if task.name == "gan" and (note := settings_note("FID/KID", [job.history.fidelity[-1] for job in jobs
                                                                 if job.counted and job.history.fidelity])):

@@ -17,7 +17,8 @@ __all__ = ["TASKS", "UNKNOWN", "TaskSpec", "best_mode", "metric_label", "task_fr
 @dataclass(frozen=True)
 class TaskSpec:
     """``metrics``: the summary table's metrics, ``primary`` first (the p-values and the curves use it);
-    ``grid_dir``: the per-epoch grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is
+    ``compared``: the metrics whose final validation value is compared with the baseline, one Holm family each
+    (empty: the primary alone); ``grid_dir``: the per-epoch grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is
     generated); ``generated`` / ``reference``: the roles whose spectra the report compares."""
 
     name: str
@@ -29,10 +30,16 @@ class TaskSpec:
     generated: str = "generated"
     reference: Optional[str] = None
     sample_rows: int = 2
+    compared: tuple[str, ...] = ()
 
     @property
     def primary(self) -> str:
         return self.metrics[0]
+
+    @property
+    def compared_final(self) -> tuple[str, ...]:
+        """The metrics whose final validation value the report compares with the baseline, primary first."""
+        return self.compared or (self.primary,)
 
 
 TASKS = {
@@ -40,7 +47,8 @@ TASKS = {
     "segmentation": TaskSpec("segmentation", "Segmentation", "SegmentationModule",
                              ("miou", "dice", "boundary_f1", "boundary_iou", *ARTIFACT_METRICS), "predictions",
                              grid_roles=("input", "truth", "prediction"), generated="prediction", reference="truth",
-                             sample_rows=3),
+                             sample_rows=3, compared=("miou", "dice", "boundary_f1", "boundary_iou",
+                                                      "stride_peak_excess")),
     "reconstruction": TaskSpec("reconstruction", "Autoencoder", "ReconstructionModule",
                                ("psnr", "ssim", *ARTIFACT_METRICS), "reconstructions",
                                grid_roles=("input", "reconstruction"), generated="reconstruction",
