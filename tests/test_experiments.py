@@ -78,3 +78,21 @@ def test_a_sweep_of_upsamplers_includes_the_baseline_its_report_compares_against
             swept = str(params.upsampler).split(",")
             assert cfg.baseline in swept, f"{experiment}: baseline={cfg.baseline} is not among its upsamplers {swept}"
     assert studies >= 6
+
+
+@pytest.mark.parametrize("experiment", ["compare_upsamplers_unet", "compare_fcn_heads"])
+def test_the_segmentation_studies_decay_the_learning_rate_to_zero_by_their_last_epoch(make_cfg, experiment):
+    """cos(pi t / T) decay (SGDR without restarts) stepped per epoch: the full rate in the first epoch, half of it
+    halfway, 0 after the last."""
+    cfg = make_cfg(f"experiment={experiment}")
+    optimizers = instantiate(cfg.model).configure_optimizers()
+    optimizer, scheduler = optimizers["optimizer"], optimizers["lr_scheduler"]["scheduler"]
+    assert optimizers["lr_scheduler"]["interval"] == "epoch"
+    rates = []
+    for _ in range(cfg.trainer.max_epochs):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    base = cfg.model.optimizer.lr
+    assert rates[0] == base and rates[len(rates) // 2] == pytest.approx(base / 2)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0, abs=1e-12)

@@ -1,5 +1,5 @@
-"""scripts/study.sh runs a sweep experiment and copies each finished job's records to <results>/jobs, from which
-the report is rebuilt; relaunched, it skips the finished jobs."""
+"""scripts/study.sh runs a sweep experiment and copies each finished job's records to <results>/jobs, rebuilding the
+report in <results> with each; relaunched, it skips the finished jobs."""
 from __future__ import annotations
 
 import json
@@ -59,8 +59,11 @@ def test_a_stopped_study_publishes_what_finished_and_a_relaunch_publishes_the_re
     for job in jobs.iterdir():
         assert json.loads((job / "run.json").read_text())["status"] == "completed"
         assert not (job / "checkpoints").exists()
-    report = build_report(jobs, tmp_path / "results")
-    assert "convT_k3" in report.read_text() and "resize_conv_nearest" in report.read_text()
+    written = (tmp_path / "results" / "report.md").read_text()            # study.sh rebuilt it with each record
+    assert "convT_k3" in written and "resize_conv_nearest" in written
+    summary = (tmp_path / "results" / "summary.csv").read_text()
+    build_report(jobs, tmp_path / "rebuilt", echo=lambda _: None)
+    assert (tmp_path / "rebuilt" / "summary.csv").read_text() == summary          # the report of all the records
 
 
 def test_study_needs_an_experiment_and_a_results_dir():
