@@ -344,3 +344,15 @@ def test_real_multirun(tmp_path):
     assert "real data could not be loaded" not in text
     for name in ("gan_samples.png", "gan_fid_curves.png", "gan_spectra.png", "at_init.png", "overlap.png"):
         assert 0 < (sweep / name).stat().st_size < 300_000
+
+
+def test_the_fid_settings_note_names_the_inception_backends_without_calling_them_incomparable():
+    from upsamplelab.report.markdown import settings_note
+    base = {"extractor": "inception-v3-bundled", "num_fake": 500, "num_real": 5000}
+    onnx = base | {"inception_backend": "onnxruntime"}
+    note = settings_note("FID/KID", [base, onnx, onnx])
+    assert "Inception backend: `onnxruntime` in 2 runs, `torch (not recorded)` in 1 run (the same network;" in note
+    assert "not comparable" not in note
+    assert "Inception backend" not in settings_note("FID/KID", [base, base])           # none recorded: not said
+    assert "backend_agreement" not in settings_note("FID/KID", [onnx, onnx])            # one backend: no caveat
+    assert "not comparable" in settings_note("FID/KID", [base, base | {"num_fake": 2000}])

@@ -27,6 +27,8 @@ from ..metrics.registry import FIDELITY_METRICS
 from .tasks import best_mode
 
 FIDELITY_SETTINGS = ("extractor", "num_fake", "num_real")   # how a fidelity result was measured
+BACKEND = "inception_backend"     # how the extractor ran (torch or onnxruntime: the same features, issue 27)
+FIDELITY_RECORDED = (*FIDELITY_SETTINGS, BACKEND)
 
 
 @dataclass

@@ -4,13 +4,14 @@ relative to the report's folder, so a committed report rebuilds the same from a 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from .compare import Comparison
 from .comparison_md import comparison_section
-from .history import FIDELITY_SETTINGS
+from .history import BACKEND, FIDELITY_SETTINGS
 from .job import Job
 from .md_cells import fmt, fmt_ci, fmt_p, table
 from .stats import ALPHA
@@ -88,14 +89,21 @@ def variant_table(summary: TaskSummary) -> list[str]:
 
 
 def settings_note(what: str, records: list[dict]) -> Optional[str]:
-    """How the FIDs of ``records`` (fidelity results) were measured: extractor and image counts; a warning when
-    they differ."""
+    """How the FIDs of ``records`` (fidelity results) were measured: extractor and image counts, a warning when
+    they differ; and the backend the extractor ran on, where recorded (records without one ran on torch)."""
     settings = {tuple(e.get(k) for k in FIDELITY_SETTINGS) for e in records}
     if not settings:
         return None
     text = "; ".join(f"extractor `{x}`, {f} generated vs {r} real images" for x, f, r in sorted(settings, key=str))
     warn = " **Runs differ in these settings: their FIDs are not comparable.**" if len(settings) > 1 else ""
-    return f"{what}: {text} (FID is biased upwards at small counts: compare FIDs only at equal counts).{warn}"
+    note = f"{what}: {text} (FID is biased upwards at small counts: compare FIDs only at equal counts).{warn}"
+    backends = Counter(e.get(BACKEND) or "torch (not recorded)" for e in records)
+    if any(BACKEND in e for e in records):
+        note += (" Inception backend: " + ", ".join(f"`{b}` in {n} run{'s' * (n != 1)}" for b, n in
+                                                     sorted(backends.items()))
+                 + (" (the same network; `python -m upsamplelab.analysis.backend_agreement` measures how closely "
+                    "their FIDs agree)" if len(backends) > 1 else "") + ".")
+    return note
 
 
 def direction(g: float, metric: str) -> str:

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-from .history import FIDELITY_SETTINGS
+from .history import FIDELITY_RECORDED
 from .compare import Family, compared_members
 from .job import Job
 from .aggregate import TaskSummary
@@ -54,9 +54,9 @@ def job_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
                     row[f"{metric}_best_epoch"] = epoch
         row |= {f"test_{k}": h.test.get(k) for k in tests}
         row |= {f"{k}_final_eval": h.final_eval.get(k) for k in final_evals}
-        row |= {f"final_eval_{k}": h.final_record.get(k) for k in FIDELITY_SETTINGS if final_evals}
+        row |= {f"final_eval_{k}": h.final_record.get(k) for k in FIDELITY_RECORDED if final_evals}
         row |= {"wall_time_s": job.wall_time_s, "train_images_per_s": job.images_per_s,
-                **{f"fid_{k}": fidelity.get(k) for k in FIDELITY_SETTINGS}, "error": job.error,
+                **{f"fid_{k}": fidelity.get(k) for k in FIDELITY_RECORDED}, "error": job.error,
                 "problems": "; ".join(job.problems) or None}
         rows.append(row)
     return rows
@@ -75,7 +75,7 @@ def summary_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
             if s.final_eval_metrics:                  # the final evaluations' settings, ";" between distinct ones
                 records = [job.history.final_record for job in g.counted]
                 row |= {f"final_eval_{k}": ";".join(sorted({str(r[k]) for r in records if k in r})) or None
-                        for k in FIDELITY_SETTINGS}
+                        for k in FIDELITY_RECORDED}
             for name, m in (("wall_time_s", g.wall_time), ("train_images_per_s", g.throughput)):
                 row |= {f"{name}_mean": m.mean, f"{name}_ci95": m.half_width, f"{name}_n": m.n}
             row["baseline"] = s.baseline if s.baseline_found else None
