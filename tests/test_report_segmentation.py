@@ -17,6 +17,7 @@ from upsamplelab.report.cli import run as report_cli
 from upsamplelab.report.build import load_jobs
 from upsamplelab.report.markdown import fmt_ci, render
 from upsamplelab.report.results_csv import job_rows
+from upsamplelab.report.stats import holm       # held to textbook values in test_report_stats
 from upsamplelab.report.aggregate import summarise
 from upsamplelab.report.tasks import TASKS, best_mode, metric_label
 
@@ -69,15 +70,6 @@ def test_segmentation_summary_has_boundary_columns(tmp_path):
 
 
 COMPARED = ("miou", "dice", "boundary_f1", "boundary_iou", "stride_peak_excess")
-
-
-def holm(p: list[float]) -> list[float]:
-    """Holm (1979) by the textbook: the i-th smallest p times (m - i), running maximum, capped at 1."""
-    order, adjusted, running = np.argsort(p), [0.0] * len(p), 0.0
-    for i, k in enumerate(order):
-        running = max(running, min(1.0, (len(p) - i) * p[k]))
-        adjusted[k] = running
-    return adjusted
 
 
 def test_segmentation_compares_regions_boundaries_and_stride_peaks_each_in_its_own_holm_family(tmp_path):

@@ -110,10 +110,11 @@ def against_baseline(values: Sequence[list[float]], baseline: Sequence[Optional[
         c = replace(c, p_holm=q, p_perm_holm=q_perm, p_tost_holm=q_tost)
         if c.tested:
             (x, y) = pair
-            c = replace(c, alpha_power=alpha, mdd=min_detectable_difference(sample_sd(x), len(x), sample_sd(y), len(y), alpha),
-                        seeds_needed=seeds_needed(c.difference, sample_sd(x), sample_sd(y), alpha),
+            s_x, s_y = sample_sd(x), sample_sd(y)
+            c = replace(c, alpha_power=alpha, mdd=min_detectable_difference(s_x, len(x), s_y, len(y), alpha),
+                        seeds_needed=seeds_needed(c.difference, s_x, s_y, alpha),
                         seeds_equivalence=None if c.margin is None else
-                        seeds_for_equivalence(c.difference, c.margin, sample_sd(x), sample_sd(y), alpha))
+                        seeds_for_equivalence(c.difference, c.margin, s_x, s_y, alpha))
         result.append(c)
     return result
 

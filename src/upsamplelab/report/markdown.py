@@ -97,8 +97,8 @@ def settings_note(what: str, records: list[dict]) -> Optional[str]:
     text = "; ".join(f"extractor `{x}`, {f} generated vs {r} real images" for x, f, r in sorted(settings, key=str))
     warn = " **Runs differ in these settings: their FIDs are not comparable.**" if len(settings) > 1 else ""
     note = f"{what}: {text} (FID is biased upwards at small counts: compare FIDs only at equal counts).{warn}"
-    backends = Counter(e.get(BACKEND) or "torch (not recorded)" for e in records)
     if any(BACKEND in e for e in records):
+        backends = Counter(e.get(BACKEND) or "torch (not recorded)" for e in records)
         note += (" Inception backend: " + ", ".join(f"`{b}` in {n} run{'s' * (n != 1)}" for b, n in
                                                      sorted(backends.items()))
                  + (" (the same network; `python -m upsamplelab.analysis.backend_agreement` measures how closely "
