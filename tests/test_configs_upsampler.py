@@ -22,7 +22,7 @@ def test_yaml_composes_and_instantiates(name):
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(overrides=[f"+upsampler={name}"])
     factory = instantiate(cfg.upsampler)
-    in_channels = 3 if upsampler_info(name).supports_channels(3, 5) else 10     # a multiple of 5 where needed
+    in_channels = next(c for c in (3, 10, 5) if upsampler_info(name).supports_channels(c, 5))   # as its rule needs
     module = factory(in_channels=in_channels, out_channels=5, scale_factor=2)
     torch.manual_seed(0)
     expected = build_upsampler(name, in_channels, 5, 2)

@@ -166,6 +166,17 @@ def test_at_init_command_writes_figure_and_scores(tmp_path, capsys):
     assert str(out.resolve()) in printed and "convT_k3" in printed
 
 
+def test_an_upsampler_that_keeps_its_channels_has_a_stack_and_no_generator(tmp_path, capsys):
+    """FCN's fixed bilinear head cannot halve channels: its stack runs 1 -> 1 -> 1 -> 1, the DCGAN generator is left
+    out (no score, a dash in the table, a note in its panel) and the others are unaffected."""
+    scores = at_init_scores(["bilinear_fixed", "convT_k3"])
+    assert set(scores["bilinear_fixed"]) == {"stack"} and set(scores["convT_k3"]) == {"stack", "generator"}
+    assert scores["convT_k3"] == at_init_scores(["convT_k3"])["convT_k3"]
+    main(["--out", str(tmp_path), "--upsamplers", "bilinear_fixed", "convT_k3"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("bilinear_fixed"))
+    assert row.split()[1:] == [f"{scores['bilinear_fixed']['stack']:.4f}", "-"]
+
+
 def ring_size(h: int, w: int, k: int) -> int:
     """How many integer frequencies (u, v) of an h x w FFT have round(|(u, v)|) == k, counted by brute force."""
     us = [u if u < (h + 1) // 2 else u - h for u in range(h)]

@@ -9,6 +9,8 @@ from upsamplelab.nn import Upsampler, list_upsamplers, upsampler_info
 from upsamplelab.ops import bilinear_kernel
 
 NAMES = list_upsamplers()
+# the DCGAN, the autoencoder's decoder and the U-Net's decoder halve the channels at every upsampling stage
+HALVING = [name for name in NAMES if upsampler_info(name).supports_channels(16, 8)]
 
 
 def assert_trains(model: torch.nn.Module, x: torch.Tensor, expected_shape: tuple) -> None:
@@ -20,7 +22,7 @@ def assert_trains(model: torch.nn.Module, x: torch.Tensor, expected_shape: tuple
     assert sum(p.numel() for p in model.parameters()) > 0
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", HALVING)
 @pytest.mark.parametrize("image_size,channels", [(32, 1), (64, 3)])
 def test_dcgan(name, image_size, channels):
     ngf = 8 if upsampler_info(name).supports_channels(8, channels) else 6       # 6: the last stage sums pairs
@@ -35,7 +37,7 @@ def test_dcgan(name, image_size, channels):
     assert ups[-1].out_channels == channels
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", HALVING)
 def test_unet(name):
     assert_trains(UNet(name, in_channels=3, num_classes=4, depth=3, base_width=4),
                   torch.randn(2, 3, 16, 24), (2, 4, 16, 24))
@@ -53,14 +55,14 @@ def test_fcn(name):
                   torch.randn(2, 3, 32, 32), (2, 4, 32, 32))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", HALVING)
 @pytest.mark.parametrize("size", [28, 32])
 def test_autoencoder(name, size):
     assert_trains(ConvAutoencoder(name, channels=1, widths=[8, 16], latent_channels=4),
                   torch.randn(2, 1, size, size), (2, 1, size, size))
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if upsampler_info(n).in_multiple_of_out])
+@pytest.mark.parametrize("name", list_upsamplers(channels="in_multiple_of_out"))
 def test_models_refuse_channel_pairs_the_upsampler_cannot_map(name):
     """Bilinear additive upsampling needs in_channels a multiple of out_channels: an RGB DCGAN with ngf 64 or an RGB
     autoencoder with widths [32, 64] is refused when built, naming the upsampler and the channels; every U-Net
@@ -75,6 +77,22 @@ def test_models_refuse_channel_pairs_the_upsampler_cannot_map(name):
                   (2, 3, 8, 8))
     assert_trains(FCN(name, in_channels=3, num_classes=3, depth=1, base_width=4), torch.randn(2, 3, 8, 8),
                   (2, 3, 8, 8))
+
+
+@pytest.mark.parametrize("name", list_upsamplers(channels="equal"))
+def test_models_that_halve_channels_refuse_an_upsampler_that_keeps_them(name):
+    """An upsampler that maps channel i to channel i (FCN's fixed bilinear head) cannot halve channels: the DCGAN,
+    the autoencoder and the U-Net are refused when built, naming the upsampler and the first stage's channels; the
+    FCN head (classes -> classes) fits."""
+    refused = f"^upsampler '{name}' needs in_channels == out_channels .*got in_channels=%d, out_channels=%d$"
+    with pytest.raises(ValueError, match=refused % (32, 16)):
+        DCGANGenerator(name, ngf=8, channels=3)
+    with pytest.raises(ValueError, match=refused % (16, 8)):
+        ConvAutoencoder(name, channels=1, widths=[8, 16], latent_channels=4)
+    with pytest.raises(ValueError, match=refused % (32, 16)):
+        UNet(name, in_channels=3, num_classes=4, depth=3, base_width=4)
+    assert_trains(FCN(name, in_channels=3, num_classes=4, depth=3, base_width=4), torch.randn(2, 3, 32, 32),
+                  (2, 4, 32, 32))
 
 
 def test_fcn_fixed_bilinear_head_is_the_learnable_head_at_init_without_parameters():

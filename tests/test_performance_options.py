@@ -3,13 +3,14 @@ frequency; each checked for what it must not change (results) and for what it mu
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 import torch
 
 from conftest import column, read_metrics
 from upsamplelab.lightning.performance import CHANNELS_LAST_FASTER, resolve_channels_last
-from upsamplelab.models import ConvAutoencoder
+from upsamplelab.models import FCN, ConvAutoencoder
 from upsamplelab.nn import list_upsamplers, upsampler_info
 from upsamplelab.train import train
 
@@ -33,9 +34,12 @@ def assert_channels_last_computes_the_same_function(name: str, device: str = "cp
     10-25x more than in NCHW, and a BatchNorm after a smoothing upsampler (CARAFE, DySample: a low-variance input)
     amplifies that rounding; in float64 the two formats agree to 1e-12 for every registered upsampler."""
     torch.manual_seed(0)
-    widths = [8, 16] if upsampler_info(name).supports_channels(8, 3) else [6, 12]    # bilinear additive: 6 -> 3
-    nchw = ConvAutoencoder(name, channels=3, widths=widths).to(device)
-    cl = ConvAutoencoder(name, channels=3, widths=widths).to(device)
+    if upsampler_info(name).supports_channels(16, 8):
+        widths = [8, 16] if upsampler_info(name).supports_channels(8, 3) else [6, 12]    # bilinear additive: 6 -> 3
+        build = partial(ConvAutoencoder, name, channels=3, widths=widths)
+    else:                           # channel i to channel i (FCN's fixed head): the FCN whose head it is
+        build = partial(FCN, name, in_channels=3, num_classes=3, depth=1, base_width=4)
+    nchw, cl = build().to(device), build().to(device)
     cl.load_state_dict(nchw.state_dict())
     cl = cl.to(memory_format=torch.channels_last)
     x = torch.randn(4, 3, 16, 16, device=device)

@@ -18,6 +18,7 @@ from upsamplelab.nn import (
     TransposedConvUpsampler,
     build_upsampler,
     list_upsamplers,
+    register_upsampler,
     upsampler_info,
 )
 from upsamplelab.nn import transposed_conv
@@ -46,33 +47,48 @@ def test_registry_has_the_documented_names():
 
 
 def fitting(name: str, in_channels: int, out_channels: int) -> tuple[int, int]:
-    """(in_channels, out_channels) when the upsampler takes them; else, for an upsampler whose in_channels must be a
-    multiple of out_channels, the smallest multiple >= 2 * out_channels that is >= in_channels (a real group sum)."""
+    """(in_channels, out_channels) when the upsampler takes them; else the nearest pair its channel rule takes: for
+    "in_multiple_of_out" the smallest multiple >= 2 * out_channels that is >= in_channels (a real group sum), for
+    "equal" out_channels both ways."""
     if upsampler_info(name).supports_channels(in_channels, out_channels):
         return in_channels, out_channels
+    if upsampler_info(name).channels == "equal":
+        return out_channels, out_channels
     return out_channels * max(2, -(-in_channels // out_channels)), out_channels
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_maps_16_to_8_channels_at_x2(name):
-    assert build_upsampler(name, 16, 8)(torch.randn(2, 16, 8, 8)).shape == (2, 8, 16, 16)
+    c_in, c_out = fitting(name, 16, 8)
+    assert build_upsampler(name, c_in, c_out)(torch.randn(2, c_in, 8, 8)).shape == (2, c_out, 16, 16)
+
+
+REFUSED_PAIR = {"in_multiple_of_out": r"to be a multiple of out_channels \(.*\)", "equal": r"== out_channels \(.*\)"}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_channel_pairs_are_refused_iff_the_registry_says(name):
-    """3 -> 5 channels: refused, naming the upsampler and both counts, exactly by the upsamplers registered with
-    ``in_multiple_of_out`` (bilinear additive upsampling sums groups of in/out channels); 10 -> 5 fits them."""
-    info = upsampler_info(name)
-    assert info.supports_channels(3, 5) is not info.in_multiple_of_out and info.supports_channels(10, 5)
-    if info.supports_channels(3, 5):
+    """3 -> 5 channels: refused, naming the upsampler and both counts, exactly by the upsamplers whose registry
+    ``channels`` rule is not "any" (bilinear additive upsampling sums groups of in/out channels: 10 -> 5 fits it;
+    the fixed bilinear head maps channel i to i: 5 -> 5 fits it); the module class refuses the pair too."""
+    rule = upsampler_info(name).channels
+    assert upsampler_info(name).supports_channels(3, 5) is (rule == "any")
+    assert upsampler_info(name).supports_channels(*{"in_multiple_of_out": (10, 5), "equal": (5, 5)}.get(rule, (3, 5)))
+    if rule == "any":
         return
-    with pytest.raises(ValueError, match=f"^upsampler '{name}' needs in_channels to be a multiple of out_channels "
-                                         r"\(.*\), got in_channels=3, out_channels=5$"):
+    with pytest.raises(ValueError, match=f"^upsampler '{name}' needs in_channels {REFUSED_PAIR[rule]}, "
+                                         "got in_channels=3, out_channels=5$"):
         build_upsampler(name, 3, 5)
-    module_class = type(build_upsampler(name, 10, 5))
-    with pytest.raises(ValueError, match="needs in_channels to be a multiple of out_channels.*in_channels=3, "
+    module_class = type(build_upsampler(name, *fitting(name, 3, 5)))
+    with pytest.raises(ValueError, match=f"needs in_channels {REFUSED_PAIR[rule]}, got in_channels=3, "
                                          "out_channels=5"):
         module_class(3, 5)
+
+
+def test_a_registration_names_a_known_channel_rule():
+    with pytest.raises(ValueError, match=r"channels of upsampler 'x' must be one of \['any', 'in_multiple_of_out', "
+                                         r"'equal'\], got 'same'"):
+        register_upsampler("x", operation="", paper="", checkerboard_free_at_init=True, channels="same")(None)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -105,15 +121,17 @@ def test_parameters_are_trainable_unless_parameter_free(name):
     ("convT_k3_fir", 296), ("convT_k3_zoh", 296), ("pixel_shuffle_blur", 1184),     # the fixed filters are buffers
     ("carafe", 58060),              # compressor 4*64 + 64, encoder 64*(4*25)*9 + 100, projection 4*8 + 8
     ("dysample", 80),               # offsets 4*(2*4) + 8, projection 4*8 + 8
-    ("bilinear_fixed", 0),          # the kernel is a buffer
 ])
 def test_parameter_counts_4_to_8(name, count):
     assert sum(p.numel() for p in build_upsampler(name, 4, 8).parameters()) == count
 
 
-@pytest.mark.parametrize("name,count", [("bilinear_additive", 0), ("convT_k4_bau_residual", 8 * 4 * 16 + 4)])
-def test_parameter_counts_8_to_4(name, count):
-    assert sum(p.numel() for p in build_upsampler(name, 8, 4).parameters()) == count
+@pytest.mark.parametrize("name,in_channels,out_channels,count", [
+    ("bilinear_additive", 8, 4, 0), ("convT_k4_bau_residual", 8, 4, 8 * 4 * 16 + 4),
+    ("bilinear_fixed", 8, 8, 0),    # the kernel is a buffer
+])
+def test_parameter_counts_where_the_channels_are_constrained(name, in_channels, out_channels, count):
+    assert sum(p.numel() for p in build_upsampler(name, in_channels, out_channels).parameters()) == count
 
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -310,10 +328,13 @@ def test_list_upsamplers_filters():
     assert list_upsamplers(scale_factor=3) == [n for n in list_upsamplers(scale_factor=4)
                                                if n not in ("bilinear_convT", "bilinear_fixed")]
     assert list_upsamplers(checkerboard_free=True, tag="content_aware", scale_factor=2) == ["carafe", "dysample"]
+    assert list_upsamplers(channels="in_multiple_of_out") == ["bilinear_additive", "convT_k4_bau_residual"]
+    assert list_upsamplers(channels="equal") == ["bilinear_fixed"]
 
 
 @pytest.mark.parametrize("kwargs,match", [(dict(family="deconv"), "family must be one of \\[.*'carafe'"),
-                                          (dict(tag="fast"), "tag must be one of \\[.*'content_aware'")])
+                                          (dict(tag="fast"), "tag must be one of \\[.*'content_aware'"),
+                                          (dict(channels="same"), "channels must be one of \\[.*'equal'")])
 def test_list_upsamplers_names_the_allowed_filters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         list_upsamplers(**kwargs)
@@ -551,20 +572,19 @@ def test_bau_residual_is_convT_k4_plus_bilinear_additive():
     torch.testing.assert_close(residual(x), expected, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("in_channels,out_channels,scale", [(4, 4, 2), (3, 3, 8), (8, 4, 2), (3, 6, 4)])
-def test_bilinear_fixed_is_bilinear_convT_at_init_without_parameters(in_channels, out_channels, scale):
-    """The same function as the learnable head at initialisation (channel i -> i for i < min(in, out)), but no
-    parameter to learn; with in == out its interior is bilinear resizing (the NumPy reference)."""
-    fixed = build_upsampler("bilinear_fixed", in_channels, out_channels, scale).double()
-    learnable = build_upsampler("bilinear_convT", in_channels, out_channels, scale).double()
-    x = torch.randn(2, in_channels, 6, 5, dtype=torch.float64)
+@pytest.mark.parametrize("channels,scale", [(4, 2), (3, 8), (1, 4)])
+def test_bilinear_fixed_is_bilinear_convT_at_init_without_parameters(channels, scale):
+    """The same function as the learnable head at initialisation, but no parameter to learn; its interior is bilinear
+    resizing (the NumPy reference)."""
+    fixed = build_upsampler("bilinear_fixed", channels, channels, scale).double()
+    learnable = build_upsampler("bilinear_convT", channels, channels, scale).double()
+    x = torch.randn(2, channels, 6, 5, dtype=torch.float64)
     with torch.no_grad():
         torch.testing.assert_close(fixed(x), learnable(x), rtol=0, atol=1e-12)
     assert not list(fixed.parameters()) and list(learnable.parameters())
-    if in_channels == out_channels:
-        interior = (..., slice(scale, -scale), slice(scale, -scale))
-        np.testing.assert_allclose(fixed(x)[interior].numpy(), bilinear_resize_reference(x, scale)[interior],
-                                   rtol=0, atol=1e-12)
+    interior = (..., slice(scale, -scale), slice(scale, -scale))
+    np.testing.assert_allclose(fixed(x)[interior].numpy(), bilinear_resize_reference(x, scale)[interior],
+                               rtol=0, atol=1e-12)
 
 
 # --- the experiments' grids name registered upsamplers ------------------------------------------------------------

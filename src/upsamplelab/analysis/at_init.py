@@ -5,10 +5,13 @@
 For every upsampler, two untrained networks get non-negative weights (|w| of their initial conv weights and biases,
 so the sub-kernels add up instead of cancelling) and a constant input:
 
-- stack: three x2 upsamplers, 8 -> 8 -> 8 -> 1 channels, on an 8 x 8 input of ones (a 64 x 64 image);
+- stack: three x2 upsamplers, 8 -> 8 -> 8 -> 1 channels (1 -> 1 -> 1 -> 1 for an upsampler that keeps its channels,
+  the registry's ``channels="equal"``), on an 8 x 8 input of ones (a 64 x 64 image);
 - generator: ``DCGANGenerator(nz=100, ngf=8, image_size=32, channels=1)`` in eval mode (a fresh BatchNorm is then
   the identity, up to its N(1, 0.02) scale) on the constant latent z = 1e-3.  All its biases start at zero, so it is
-  linear in z up to the final Tanh, which this small z keeps in its linear range instead of saturating it.
+  linear in z up to the final Tanh, which this small z keeps in its linear range instead of saturating it.  Its
+  stages halve the channels, so an upsampler that keeps them has no generator (its panel says so, its score is
+  missing).
 
 Each image is scored with ``phase_energy`` (the share of its fine detail that is stride-periodic) and
 ``phase_contrast`` (the amplitude of the periodic pattern relative to the image), period 2, border 8; the 8-pixel
@@ -69,19 +72,24 @@ def nonnegative_(module: nn.Module) -> nn.Module:
 
 
 def at_init_images(name: str, seed: int = 0) -> dict[str, Tensor]:
-    """The stack's (64, 64) and the generator's (32, 32) float64 image for upsampler ``name`` (module docstring).
+    """The stack's (64, 64) and the generator's (32, 32) float64 image for upsampler ``name`` (module docstring; no
+    generator for an upsampler that cannot halve channels).
 
     Both networks are built from ``torch.manual_seed(seed)``; the global RNG state is restored afterwards.
     """
+    halves = upsampler_info(name).supports_channels(2, 1)
+    channels = STACK_CHANNELS if halves else (1,) * len(STACK_CHANNELS)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        stack = nonnegative_(upsampler_stack(name)).double()
+        stack = nonnegative_(upsampler_stack(name, channels)).double()
         torch.manual_seed(seed)
-        generator = nonnegative_(DCGANGenerator(upsampler=name, **GENERATOR_KWARGS)).double().eval()
-    ones = torch.ones(1, STACK_CHANNELS[0], STACK_INPUT_SIZE, STACK_INPUT_SIZE, dtype=torch.float64)
-    latent = torch.full((1, generator.nz, 1, 1), LATENT_VALUE, dtype=torch.float64)
+        generator = nonnegative_(DCGANGenerator(upsampler=name, **GENERATOR_KWARGS)).double().eval() if halves else None
+    ones = torch.ones(1, channels[0], STACK_INPUT_SIZE, STACK_INPUT_SIZE, dtype=torch.float64)
     with torch.no_grad():
-        return {"stack": stack(ones)[0, 0], "generator": generator(latent)[0, 0]}
+        images = {"stack": stack(ones)[0, 0]}
+        if generator is not None:
+            images["generator"] = generator(torch.full((1, generator.nz, 1, 1), LATENT_VALUE, dtype=torch.float64))[0, 0]
+    return images
 
 
 def _stride_band(images: Tensor, period: int, border: int) -> Tensor:
@@ -93,13 +101,14 @@ SCORES = {"phase_energy": phase_energy, "phase_contrast": phase_contrast, "strid
 
 
 def score_images(images: dict[str, Tensor], score: str = "phase_energy") -> dict[str, float]:
-    """``SCORES[score](period=2, border=8)`` of each (H, W) image."""
+    """``SCORES[score](period=2, border=8)`` of each (H, W) image (of the networks there are)."""
     return {net: SCORES[score](image[None, None], period=2, border=BORDER).item() for net, image in images.items()}
 
 
 def at_init_scores(upsamplers: Sequence[str] | None = None, seed: int = 0,
                    score: str = "phase_energy") -> dict[str, dict[str, float]]:
-    """{upsampler: {"stack": score, "generator": score}} for ``upsamplers`` (default: all registered)."""
+    """{upsampler: {"stack": score, "generator": score}} for ``upsamplers`` (default: all registered; no
+    "generator" for an upsampler that cannot halve channels)."""
     return {name: score_images(at_init_images(name, seed), score) for name in upsamplers or list_upsamplers()}
 
 
@@ -110,11 +119,15 @@ def plot_at_init(images: dict[str, dict[str, Tensor]], scores: dict[str, dict[st
         color = "tab:green" if upsampler_info(name).checkerboard_free_at_init else "tab:red"
         for row, net in enumerate(NETWORKS):
             ax = axes[row][col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if net not in by_net:
+                ax.text(0.5, 0.5, "keeps its channels:\nno DCGAN G", ha="center", va="center", fontsize=8)
+                ax.set_title(name, fontsize=8, color=color)
+                continue
             ax.imshow(by_net[net].numpy(), cmap="gray")
             pe, pc, sb = (scores[s][name][net] for s in ("phase_energy", "phase_contrast", "stride_band_energy"))
             ax.set_title(f"{name}\nPE {pe:.3f}  PC {pc:.3f}\nSB {sb:.3f}", fontsize=8, color=color)
-            ax.set_xticks([])
-            ax.set_yticks([])
     axes[0][0].set_ylabel("3 x2 upsamplers, ones", fontsize=9)
     axes[1][0].set_ylabel("DCGAN G, constant z", fontsize=9)
     fig.suptitle("Non-negative weights, constant input, before training: phase energy (PE), phase contrast (PC), "
@@ -126,7 +139,8 @@ def plot_at_init(images: dict[str, dict[str, Tensor]], scores: dict[str, dict[st
 def format_table(scores: dict[str, dict[str, float]]) -> str:
     """A fixed-width text table: upsampler, then one column of scores per network."""
     lines = [f"{'upsampler':<22}" + "".join(f"{net:>11}" for net in NETWORKS)]
-    lines += [f"{name:<22}" + "".join(f"{by_net[net]:>11.4f}" for net in NETWORKS) for name, by_net in scores.items()]
+    lines += [f"{name:<22}" + "".join(f"{by_net[net]:>11.4f}" if net in by_net else f"{'-':>11}" for net in NETWORKS)
+              for name, by_net in scores.items()]
     return "\n".join(lines)
 
 

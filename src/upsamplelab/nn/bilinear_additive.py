@@ -71,7 +71,7 @@ class BilinearAdditiveResidualUpsampler(TransposedConvUpsampler):
 
 @register_upsampler("bilinear_additive", operation="bilinear ×r, then the sum of each group of C_in/C_out channels",
                     paper="Wojna et al. 2019 (The Devil is in the Decoder, IJCV)", checkerboard_free_at_init=True,
-                    tags=("checkerboard_free_any_weights", "parameter_free"), in_multiple_of_out=True)
+                    tags=("checkerboard_free_any_weights", "parameter_free"), channels="in_multiple_of_out")
 def bilinear_additive(in_channels: int, out_channels: int, scale_factor: int = 2,
                       **overrides) -> BilinearAdditiveUpsampler:
     """Wojna et al.'s parameter-free decoder upsampling; in_channels must be a multiple of out_channels."""
@@ -80,7 +80,7 @@ def bilinear_additive(in_channels: int, out_channels: int, scale_factor: int = 2
 
 @register_upsampler("convT_k4_bau_residual", operation="ConvTranspose2d(K4, S2, P1) + bilinear additive upsampling",
                     paper="Wojna et al. 2019 (The Devil is in the Decoder, IJCV)", checkerboard_free_at_init=False,
-                    scales=(2,), in_multiple_of_out=True)
+                    scales=(2,), channels="in_multiple_of_out")
 def convT_k4_bau_residual(in_channels: int, out_channels: int, scale_factor: int = 2,
                           **overrides) -> BilinearAdditiveResidualUpsampler:
     """The K4/S2 transposed conv with bilinear additive upsampling of its input added (Wojna et al.'s residual
