@@ -18,7 +18,7 @@ from upsamplelab.report.build import load_jobs
 from upsamplelab.report.markdown import fmt_ci, render
 from upsamplelab.report.results_csv import job_rows
 from upsamplelab.report.stats import holm       # held to textbook values in test_report_stats
-from upsamplelab.report.aggregate import summarise
+from upsamplelab.report.aggregate import TaskSummary, summarise
 from upsamplelab.report.tasks import TASKS, best_mode, metric_label
 
 VALIDATED = ("miou", "dice", "boundary_f1", "boundary_iou")
@@ -117,3 +117,31 @@ def test_the_cli_names_disagreeing_baselines_in_one_line(tmp_path, capsys):
         report_cli([str(sweep)])
     assert exit_info.value.code == 2 and "choose one with --baseline" in capsys.readouterr().err
     assert report_cli([str(sweep), "--baseline", "convT_k2"]).is_file()
+
+
+def test_the_compared_metrics_are_drawn_a_row_per_dataset(tmp_path):
+    """The report's "Compared metrics per upsampler" figure: one panel per compared metric, one row per dataset of
+    the sweep (the figure twice as tall for two as for one); a task that compares its primary metric only gets
+    none, with a note."""
+    import matplotlib.image as mpimg
+
+    from upsamplelab.report.build import build_report
+    from upsamplelab.report.fig_compared import plot_compared
+
+    heights = {}
+    for datasets in (["fashion_seg"], ["fashion_seg", "nuclei"]):
+        sweep, num = tmp_path / f"sweep{len(datasets)}", 0
+        for data in datasets:
+            for upsampler, f1 in (("convT_k2", 0.5), ("carafe", 0.6)):
+                for seed in (0, 1):
+                    write_job(sweep, num, upsampler, seed, f1 + 0.01 * seed, baseline="convT_k2")
+                    with open(sweep / str(num) / ".hydra" / "overrides.yaml", "a") as f:
+                        f.write(f"- data={data}\n")
+                    num += 1
+        text = build_report(sweep, echo=lambda _: None).read_text()
+        assert "![Compared metrics per upsampler](segmentation_compared.png)" in text
+        heights[len(datasets)] = mpimg.imread(sweep / "segmentation_compared.png").shape[0]
+    assert heights[2] == pytest.approx(2 * heights[1], rel=0.05)
+    gan = TaskSummary(TASKS["gan"], [], "convT_k3", False)
+    assert plot_compared(gan, tmp_path / "gan.png") == (None, ["the GAN report compares its primary metric only"])
+    assert not (tmp_path / "gan.png").exists()

@@ -17,7 +17,7 @@ upsampler=a,b seed=0,1 ...``) and writes into the sweep directory (or ``--out``)
 - ``results.csv`` (one row per job), ``summary.csv`` (one row per upsampler) and ``comparisons.csv`` (one row per
   comparison with the baseline), full precision;
 - ``<task>_samples.png``, ``<task>_<metric>_curves.png``, ``<task>_spectra.png``, ``<task>_final_eval.png``,
-  ``at_init.png``, ``overlap.png``.
+  ``<task>_compared.png`` (the compared metrics of a segmentation sweep), ``at_init.png``, ``overlap.png``.
 
 ``--markdown-table`` prints the tables of means and comparisons for a results page instead; a ``results.csv`` in
 place of the sweep directory (a study whose job records were not kept) gives its ``comparisons.csv`` or those tables.

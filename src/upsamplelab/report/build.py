@@ -10,6 +10,7 @@ from typing import Callable, Mapping, Optional
 from ..metrics.registry import ARTIFACT_METRICS, METRICS
 from .discover import find_job_dirs
 from .fig_at_init import plot_at_init_row
+from .fig_compared import plot_compared
 from .fig_curves import plot_curves
 from .fig_final import plot_final_eval
 from .fig_overlap import plot_overlap
@@ -70,6 +71,11 @@ def task_figures(summary: TaskSummary, out: Path, echo: Callable[[str], None]) -
                 "artifacts show as excess power at high frequencies, peaks near half the image size.",
                 lambda: plot_spectra(summary, out / f"{name}_spectra.png"), echo),
     ]
+    if task.compared:
+        figures.append(_figure("Compared metrics per upsampler", "The final validation value of each metric "
+                               "compared with the baseline: mean ± 95 % CI over seeds (squares), every run (dots), "
+                               "the baseline's mean dashed; a row per variant of the sweep.",
+                               lambda: plot_compared(summary, out / f"{name}_compared.png"), echo))
     if any(METRICS[m].fidelity for m in summary.final_eval_metrics):
         figures.append(_figure("Final evaluation per upsampler", "The fidelity metrics of each run's final "
                                "evaluation: mean ± 95 % CI over seeds (squares), every run (dots).",
