@@ -14,12 +14,17 @@ def check_int(key: str, value: Any, minimum: int = 1, *, optional: bool = False,
         raise ValueError(f"{key} must be an int >= {minimum}{reason}, got {value!r}")
 
 
+def _positive_ints(*channels: Any) -> bool:
+    """Whether every count is an int >= 1 (bools are not): the channel rules check only those, and leave the others
+    to ``Upsampler``'s own check."""
+    return all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in channels)
+
+
 def check_in_multiple_of_out(in_channels: int, out_channels: int, who: str) -> None:
     """ValueError unless ``in_channels`` is a multiple of ``out_channels``, as bilinear additive upsampling needs
     (it sums groups of in/out consecutive channels; Wojna et al. 2019); ``who`` names the upsampler.  Channels that
     are not positive ints are left to ``Upsampler``'s own check."""
-    valid = all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in (in_channels, out_channels))
-    if valid and in_channels % out_channels:
+    if _positive_ints(in_channels, out_channels) and in_channels % out_channels:
         raise ValueError(f"{who} needs in_channels to be a multiple of out_channels (it sums groups of "
                          f"in_channels / out_channels consecutive channels), got in_channels={in_channels}, "
                          f"out_channels={out_channels}")
@@ -29,7 +34,6 @@ def check_equal_channels(in_channels: int, out_channels: int, who: str) -> None:
     """ValueError unless ``in_channels == out_channels``, as an upsampler that maps channel i to channel i and has no
     weights to mix them needs (FCN's fixed bilinear head on the class scores; Long et al. 2015); ``who`` names the
     upsampler.  Channels that are not positive ints are left to ``Upsampler``'s own check."""
-    valid = all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in (in_channels, out_channels))
-    if valid and in_channels != out_channels:
+    if _positive_ints(in_channels, out_channels) and in_channels != out_channels:
         raise ValueError(f"{who} needs in_channels == out_channels (it maps channel i to channel i and has no "
                          f"weights to mix channels), got in_channels={in_channels}, out_channels={out_channels}")

@@ -83,12 +83,14 @@ def at_init_images(name: str, seed: int = 0) -> dict[str, Tensor]:
         torch.manual_seed(seed)
         stack = nonnegative_(upsampler_stack(name, channels)).double()
         torch.manual_seed(seed)
-        generator = nonnegative_(DCGANGenerator(upsampler=name, **GENERATOR_KWARGS)).double().eval() if halves else None
+        generator = (nonnegative_(DCGANGenerator(upsampler=name, **GENERATOR_KWARGS)).double().eval()
+                     if halves else None)
     ones = torch.ones(1, channels[0], STACK_INPUT_SIZE, STACK_INPUT_SIZE, dtype=torch.float64)
     with torch.no_grad():
         images = {"stack": stack(ones)[0, 0]}
         if generator is not None:
-            images["generator"] = generator(torch.full((1, generator.nz, 1, 1), LATENT_VALUE, dtype=torch.float64))[0, 0]
+            latent = torch.full((1, generator.nz, 1, 1), LATENT_VALUE, dtype=torch.float64)
+            images["generator"] = generator(latent)[0, 0]
     return images
 
 

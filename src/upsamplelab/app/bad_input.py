@@ -2,10 +2,10 @@
 
 The entry points check what they can before any data is loaded or trained on (``check_ckpt_path`` and
 ``check_baseline`` here; the networks and data modules check their own arguments when built, the LightningModules
-check that model and data fit; the data is then loaded before training, so an absent dataset stops the run there).  ``explain`` turns such an
-error into that line: Hydra's ``InstantiationException`` is unwrapped to the error the constructor raised, and an
-error a ``ddp_spawn`` process or a DataLoader worker raised is read from the traceback it sent.  Set
-``HYDRA_FULL_ERROR=1`` to get the traceback instead.
+check that model and data fit; the data is then loaded before training, so an absent dataset stops the run
+there).  ``explain`` turns such an error into that line: Hydra's ``InstantiationException`` is unwrapped to the
+error the constructor raised, and an error a ``ddp_spawn`` process or a DataLoader worker raised is read from the
+traceback it sent.  Set ``HYDRA_FULL_ERROR=1`` to get the traceback instead.
 """
 from __future__ import annotations
 
