@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from upsamplelab.train import train
 from upsamplelab.app.config import CONFIG_DIR
+from upsamplelab.app.machine import cpu_model
 
 ONLINE_DATA = {"cifar10", "celeba", "oxford_pets"}
 
@@ -33,7 +34,9 @@ def test_every_offline_experiment_config_runs(make_cfg, tmp_path, experiment):
                    "metrics.real_samples=8")
     train(cfg)
     assert cfg.task_name == experiment                    # each experiment names its task after itself
-    assert (tmp_path / "run.json").exists() and json.loads((tmp_path / "run.json").read_text())["status"] == "completed"
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["status"] == "completed"
+    assert run["machine"]["cpu"] == cpu_model() and run["machine"]["torch_threads"] == torch.get_num_threads()
     if cfg.model._target_.endswith("GANModule"):
         record = json.loads((tmp_path / "fidelity.jsonl").read_text().splitlines()[0])
         assert record["extractor"] == "TinyFeatures" and record["num_fake"] == 8 and record["fid"] > 0

@@ -39,6 +39,7 @@ from .app.bad_input import check_baseline, check_ckpt_path, check_precision, exi
 from .app.config import (CONFIG_DIR, instantiate_entries, instantiate_loggers, instantiate_task, resolve_ckpt_path,
                          silence_library_noise)
 from .run_dir import RUN_RECORD, last_checkpoint
+from .app.machine import machine
 from .app.run_record import read_run_record, write_run_record
 from .app.run_overview import print_outputs, print_summary
 from .app.throughput import Throughput
@@ -188,9 +189,10 @@ def start_job(cfg: DictConfig, run_dir: Path, record: Optional[dict[str, Any]], 
 
 
 def run_labels(cfg: DictConfig, identity: Optional[list[str]] = None) -> dict[str, Any]:
-    """What ``run.json`` says the run is: its identity (``reliability.job_identity``; computed when not given) and
-    the config's ``tags``."""
-    return {"identity": identity if identity is not None else current_identity(), "tags": list(cfg.get("tags") or [])}
+    """What ``run.json`` says the run is: its identity (``reliability.job_identity``; computed when not given), the
+    config's ``tags``, and the machine this start runs on (``app.machine``)."""
+    return {"identity": identity if identity is not None else current_identity(), "tags": list(cfg.get("tags") or []),
+            "machine": machine()}
 
 
 def earlier_wall_time(cfg: DictConfig, record: Optional[dict[str, Any]]) -> float:

@@ -6,7 +6,9 @@ skips jobs whose record says "completed" and refuses a directory whose identity 
      "identity": ["upsampler=convT_k3", ...] | null, "error": "<Type>: <message>" | null,
      "wall_time_s": float (all starts of the run together), "train_images_per_s": float | null,
      "epochs": int | null, "global_step": int | null, "monitor": str | null, "monitor_mode": str | null,
-     "objective": float | null}
+     "objective": float | null, "machine": {"cpu": str, "cores": int, "torch_threads": int, "gpu": str | null, ...}}
+
+``machine`` (``app.machine``) is the machine of the run's last start: a resumed run's wall time may span several.
 
 A job whose record says "running" was killed or is still running; "interrupted": stopped by SIGTERM/SIGINT
 (``reliability.interrupt``), resumable from its ``last.ckpt``.

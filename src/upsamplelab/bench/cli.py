@@ -22,12 +22,10 @@ import argparse
 import json
 import logging
 import os
-import platform
 import sys
 import time
 import warnings
 from dataclasses import replace
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,7 +35,7 @@ from rich.progress import Progress
 
 from ..analysis.fid_timing import inception_extractor, time_fid
 from ..app.config import silence_library_noise
-from ..metrics.onnx_runtime import missing_packages
+from ..app.machine import machine
 from ..nn import build_upsampler, list_upsamplers
 from . import model_timings
 from .data_path import compare_with_indexing
@@ -50,16 +48,6 @@ from .train_path import build_task
 
 QUICK_FAMILIES, QUICK_UPSAMPLERS = ("dcgan32_ngf16",), ("convT_k4", "resize_conv_nearest")
 INCEPTION_IMAGES, INCEPTION_ROUNDS = {False: 64, True: 16}, {False: 4, True: 2}     # by --quick
-
-
-def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-            "python": platform.python_version(), "platform": platform.platform(),
-            **{name: version(name) for name in ("torch", "pytorch-lightning", "torch-fidelity", "hydra-core")},
-            "onnxruntime": None if "onnxruntime" in missing_packages() else version("onnxruntime")}
 
 
 def parse_names(text: str | None, allowed: Sequence[str], option: str) -> list[str] | None:
