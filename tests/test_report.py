@@ -20,7 +20,8 @@ from upsamplelab.report.build import load_jobs
 from upsamplelab.report.cli import run as report_cli
 from upsamplelab.report.grid_images import quantise, split_grid, read_png
 from upsamplelab.report.history import read_history
-from upsamplelab.report.markdown import render
+from upsamplelab.report.markdown import cpus_sentence, render
+from upsamplelab.report.results_csv import job_rows
 from upsamplelab.report.aggregate import summarise
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,6 +207,22 @@ def test_synthetic_sweep_statistics(sweep, tmp_path):
         assert 0 < (sweep / name).stat().st_size < 300_000
     assert "real data could not be loaded (RunDirNotRebuilt: 0/.hydra/config.yaml: data.batch_size is None" in text
     assert "transposed convolutions in this sweep: convT_k3 (" in text   # the overlap figure's transposed conv
+
+
+def test_the_cpu_of_each_run_is_tabled_and_a_mix_of_machines_is_said(sweep):
+    """run.json's ``machine.cpu`` (``app.machine``) becomes results.csv's ``cpu``; the report says when wall times
+    come from more than one CPU, and names the CPU when all runs name the same one."""
+    for job, cpu in (("0", "CPU A"), ("1", "CPU B"), ("2", "CPU A")):
+        run = json.loads((sweep / job / "run.json").read_text())
+        (sweep / job / "run.json").write_text(json.dumps(run | {"machine": {"cpu": cpu, "cores": 2}}))
+    jobs = load_jobs(sweep, echo=lambda _: None)
+    rows = {row["job"]: row for row in job_rows(summarise(jobs, "convT_k3"))}
+    assert [rows[j]["cpu"] for j in ("0", "1", "2", "3", "10")] == ["CPU A", "CPU B", "CPU A", None, None]
+    assert cpus_sentence(jobs) == (" **The runs come from more than one machine**: CPU A (2 runs); CPU B (1 run), "
+                                   "and 4 runs that name none; compare wall times within one CPU (results.csv, "
+                                   "column `cpu`).")
+    same = [job for job in jobs if job.cpu == "CPU A"]
+    assert cpus_sentence(same) == " All runs on CPU A." and cpus_sentence(jobs[3:]) == ""
 
 
 def test_report_without_baseline_and_out_dir(sweep, tmp_path):

@@ -41,6 +41,7 @@ class Job:
     problems: list[str] = field(default_factory=list)
     order: int = 0
     refused: Optional[str] = None        # why its files were refused as code (``real_data``): the report fails
+    cpu: Optional[str] = None            # the CPU model ``run.json`` names (``app.machine``), if it names one
 
     @property
     def counted(self) -> bool:
@@ -130,6 +131,8 @@ def load_job(job_dir: Path, sweep_dir: Path, order: int = 0) -> Job:
               status=status, error=error, wall_time_s=_float((run or {}).get("wall_time_s")),
               images_per_s=_float((run or {}).get("train_images_per_s")), history=history, problems=problems,
               order=order)
+    machine = (run or {}).get("machine")
+    job.cpu = machine.get("cpu") if isinstance(machine, dict) and isinstance(machine.get("cpu"), str) else None
     job.upsampler = str(job.config_value("upsampler.name", overrides.get("upsampler", "?")))
     seed = job.config_value("seed", overrides.get("seed"))
     try:

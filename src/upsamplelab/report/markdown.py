@@ -156,6 +156,25 @@ def final_eval_section(summary: TaskSummary) -> list[str]:
     return lines + [f"- {s}" for s in sentences] + ([""] if sentences else [])
 
 
+def cpus_sentence(jobs: list[Job]) -> str:
+    """Which CPUs the timings come from, as ``run.json`` records them (nothing where none does): with more than one,
+    a warning that wall times compare only within a CPU."""
+    cpus = sorted({job.cpu for job in jobs if job.cpu})
+    unnamed = sum(1 for job in jobs if not job.cpu)
+    if not cpus:
+        return ""
+    if len(cpus) == 1 and not unnamed:
+        return f" All runs on {cpus[0]}."
+    named = "; ".join(f"{cpu} ({runs(sum(job.cpu == cpu for job in jobs))})" for cpu in cpus)
+    return (f" **The runs come from more than one machine**: {named}"
+            f"{f', and {runs(unnamed)} that name none' if unnamed else ''}; compare wall times within one CPU "
+            "(results.csv, column `cpu`).")
+
+
+def runs(n: int) -> str:
+    return f"{n} run{'' if n == 1 else 's'}"
+
+
 def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) -> list[str]:
     task = summary.task
     jobs = [job for g in summary.groups for job in g.jobs]
@@ -169,7 +188,7 @@ def task_section(summary: TaskSummary, figures: list[Figure], multi_task: bool) 
              f"({best}), chosen on the numbers it reports, so optimistic. "
              "*n runs*: runs in the statistics (completed, and incomplete runs that logged validations, marked †); "
              "*n failed*: failed or diverged runs, left out of the statistics. Wall time and throughput come from "
-             "`run.json` (n/a where no run wrote one).", ""]
+             f"`run.json` (n/a where no run wrote one).{cpus_sentence(jobs)}", ""]
     if summary.baseline_found:
         lines += [f"p: two-sided Welch's t-test (unequal variances) of the final {metric_label(task.primary)} "
                   f"against the baseline `{summary.baseline}`; n/a with fewer than 2 runs on either side. "

@@ -55,7 +55,7 @@ def job_rows(summaries: list[TaskSummary]) -> list[dict[str, Any]]:
         row |= {f"test_{k}": h.test.get(k) for k in tests}
         row |= {f"{k}_final_eval": h.final_eval.get(k) for k in final_evals}
         row |= {f"final_eval_{k}": h.final_record.get(k) for k in FIDELITY_RECORDED if final_evals}
-        row |= {"wall_time_s": job.wall_time_s, "train_images_per_s": job.images_per_s,
+        row |= {"wall_time_s": job.wall_time_s, "train_images_per_s": job.images_per_s, "cpu": job.cpu,
                 **{f"fid_{k}": fidelity.get(k) for k in FIDELITY_RECORDED}, "error": job.error,
                 "problems": "; ".join(job.problems) or None}
         rows.append(row)
