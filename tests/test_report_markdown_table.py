@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from committed_studies import RESULTS, assert_same_table, read_rows
+from committed_studies import REPORTED, RESULTS, assert_same_table, read_rows
 from upsamplelab.report.cli import run as report_cli
 
 V2 = RESULTS / "odena_fashion_mnist_v2"
@@ -45,6 +45,26 @@ def test_a_results_csv_gives_the_comparisons_of_the_jobs(tmp_path, capsys):
     report_cli([str(V2 / "results.csv"), "--markdown-table", "--metric", "stride_peak_excess"])
     out = capsys.readouterr().out
     assert len(table_rows(out, "stride-peak excess, final eval.")) == 7 and "±0.01" in out
+
+
+@pytest.mark.parametrize("study", REPORTED, ids=lambda p: p.name)
+def test_a_results_csv_is_compared_against_the_baseline_its_summary_names(study, tmp_path, capsys):
+    """Without --baseline, a results.csv is compared against the baseline of the summary.csv beside it (the U-Net
+    study's convT_k2, not the default convT_k3), as its jobs were."""
+    path = report_cli([str(study / "results.csv"), "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert_same_table(path, study / "comparisons.csv", f"python -m upsamplelab.report {study.name}/results.csv")
+    baselines = {r["baseline"] for r in read_rows(study / "comparisons.csv")}
+    assert baselines == {r["baseline"] for r in read_rows(study / "summary.csv")} - {""}
+
+
+def test_a_summary_that_names_two_baselines_is_refused(tmp_path, capsys):
+    (tmp_path / "results.csv").write_text((V2 / "results.csv").read_text())
+    (tmp_path / "summary.csv").write_text("task,upsampler,baseline\ngan,a,convT_k3\ngan,b,convT_k2\n")
+    with pytest.raises(SystemExit) as stopped:
+        report_cli([str(tmp_path / "results.csv")])
+    assert stopped.value.code == 2
+    assert "names different baselines (convT_k2, convT_k3): choose one with --baseline" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args,message", [

@@ -20,6 +20,7 @@ from .job import Job, load_job
 from .markdown import Figure, render
 from .results_csv import comparison_rows, job_rows, summary_rows, write_csv
 from .aggregate import TaskSummary, summarise
+from .baseline import SUMMARY_CSV
 from .tasks import metric_label
 
 COMPARISONS_CSV = "comparisons.csv"
@@ -102,7 +103,7 @@ def write_tables(summaries: list[TaskSummary], out: Path) -> None:
     """``results.csv`` (one row per job), ``summary.csv`` (one row per group) and ``comparisons.csv`` (one row per
     comparison with the baseline) into ``out``."""
     write_csv(job_rows(summaries), out / "results.csv")
-    write_csv(summary_rows(summaries), out / "summary.csv")
+    write_csv(summary_rows(summaries), out / SUMMARY_CSV)
     write_csv(comparison_rows([f for s in summaries for f in s.families]), out / COMPARISONS_CSV)
 
 

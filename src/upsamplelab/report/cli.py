@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .baseline import CONFIG_KEY, DEFAULT_BASELINE
+from .baseline import CONFIG_KEY, DEFAULT_BASELINE, SUMMARY_CSV
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,7 +25,8 @@ def parser() -> argparse.ArgumentParser:
                         "report (then only the comparisons: comparisons.csv, or --markdown-table)")
     p.add_argument("--baseline", default=None,
                    help=f"upsampler the p-values compare against (default: the `{CONFIG_KEY}` its jobs' configs name, "
-                        f"else {DEFAULT_BASELINE}; {DEFAULT_BASELINE} for a results.csv)")
+                        f"else {DEFAULT_BASELINE}; for a results.csv, the baseline of the {SUMMARY_CSV} beside it, else "
+                        f"{DEFAULT_BASELINE})")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default: the sweep directory, or the results.csv's folder)")
     p.add_argument("--margin", action="append", default=[], metavar="NAME=VALUE",
@@ -74,7 +75,7 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     if args.metric and not args.markdown_table:
         args_parser.error("--metric chooses the rows of --markdown-table: give both")
     from .aggregate import summarise
-    from .baseline import MixedBaselines
+    from .baseline import MixedBaselines, recorded_baseline
     from .build import COMPARISONS_CSV, JobFilesRefused, build_report, load_jobs
     from .comparison_md import page_tables
     from .discover import NoJobsError
@@ -83,7 +84,7 @@ def run(argv: Sequence[str] | None = None) -> Optional[Path]:
     source = args.sweep_dir
     try:
         if source.is_file():
-            families = families_from_results(source, args.baseline or DEFAULT_BASELINE, margins)
+            families = families_from_results(source, args.baseline or recorded_baseline(source), margins)
         elif args.markdown_table:
             families = [f for s in summarise(load_jobs(source), args.baseline, margins) for f in s.families]
         else:
