@@ -13,7 +13,7 @@ import torch
 from conftest import column, read_metrics
 from test_performance_options import (FACTOR_2_UPSAMPLERS, GAN, assert_channels_last_computes_the_same_function,
                                       bf16_and_fp32_psnr, compiled_and_eager)
-from test_metrics_boundary import blobs
+from label_maps import blobs
 from test_reliability import AE as SHORT_AE, SHORT, assert_gan_resumes_exactly, last_checkpoint
 from test_train import TASKS
 from upsamplelab.train import train
@@ -68,12 +68,15 @@ def test_channels_last_computes_the_same_function(name):
 
 
 def test_boundary_metrics_count_on_the_gpu_what_they_count_on_the_cpu():
-    """The max-pool morphology of the boundary metrics on CUDA: the same per-class counts as on the CPU."""
+    """The max-pool morphology of the boundary metrics on CUDA: the same per-class counts as on the CPU (and the
+    same foreground IoU)."""
     from upsamplelab.metrics.boundary import boundary_f1_counts, boundary_iou_counts
     pred, target = blobs(4, 5, (64, 64), 0), blobs(4, 5, (64, 64), 1)
     for counts, width in ((boundary_f1_counts, 2), (boundary_iou_counts, 3)):
         on_gpu = counts(pred.cuda(), target.cuda(), 5, width)
         assert on_gpu.is_cuda and torch.equal(on_gpu.cpu(), counts(pred, target, 5, width))
+    from upsamplelab.metrics import foreground_iou
+    assert foreground_iou(pred.cuda(), target.cuda()) == foreground_iou(pred, target)
 
 
 def test_compiled_networks_train_like_eager_ones(make_cfg, tmp_path):

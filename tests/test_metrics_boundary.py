@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torch.utils.data import DataLoader, TensorDataset
 
+from label_maps import blobs
 from upsamplelab.lightning import SegmentationModule
 from upsamplelab.metrics import (
     BoundaryF1,
@@ -20,6 +21,8 @@ from upsamplelab.metrics import (
     boundary_f1_per_class,
     boundary_iou,
     boundary_iou_per_class,
+    foreground_boundary_f1,
+    foreground_iou,
 )
 from upsamplelab.metrics.morphology import dilate_disk, disk_rectangles, erode_square
 
@@ -68,16 +71,6 @@ def boundary_iou_ref(pred: np.ndarray, target: np.ndarray, num_classes: int, dil
             inter[c] += (bands[0] & bands[1]).sum()
             union[c] += (bands[0] | bands[1]).sum()
     return [i / u if u else math.nan for i, u in zip(inter, union)]
-
-
-def blobs(n: int, num_classes: int, size: tuple[int, int], seed: int, cell: int = 4) -> torch.Tensor:
-    """Random label maps with regions: coarse random labels, nearest-upsampled, with 5 % of pixels relabelled."""
-    gen = torch.Generator().manual_seed(seed)
-    h, w = size
-    coarse = torch.randint(num_classes, (n, 1, -(-h // cell), -(-w // cell)), generator=gen).float()
-    labels = F.interpolate(coarse, scale_factor=cell, mode="nearest")[:, 0, :h, :w].long()
-    flip = torch.rand(labels.shape, generator=gen) < 0.05
-    return torch.where(flip, torch.randint(num_classes, labels.shape, generator=gen), labels)
 
 
 RANDOM_CASES = [(seed, k, size) for seed, (k, size) in enumerate([(2, (16, 16)), (3, (13, 17)), (4, (24, 20)),
@@ -199,7 +192,8 @@ def segmentation_module(**kwargs) -> SegmentationModule:
 
 def test_segmentation_logs_the_boundary_metrics_of_the_whole_validation_and_test_sets(tmp_path):
     """Noisy one-hot maps of the truth as logits, in batches of 5, 5 and 2 images: the logged values are the
-    functions on all 12 predictions at once, with the configured tolerance and dilation."""
+    functions on all 12 predictions at once, with the configured tolerance and dilation (the foreground boundary
+    F-score with the same tolerance)."""
     module = segmentation_module(boundary_tolerance=1, boundary_dilation=3)
     y = blobs(12, 3, (16, 16), 2)
     noise = torch.randn(12, 3, 16, 16, generator=torch.Generator().manual_seed(1))
@@ -209,7 +203,8 @@ def test_segmentation_logs_the_boundary_metrics_of_the_whole_validation_and_test
     loader = DataLoader(TensorDataset(x, y), batch_size=5)
     (validated,), (tested,) = trainer.validate(module, loader), trainer.test(module, loader)
     pred = x.argmax(dim=1)
-    scores = {"boundary_f1": boundary_f1(pred, y, 3, tolerance=1), "boundary_iou": boundary_iou(pred, y, 3, dilation=3)}
+    scores = {"boundary_f1": boundary_f1(pred, y, 3, tolerance=1), "boundary_iou": boundary_iou(pred, y, 3, dilation=3),
+              "fg_iou": foreground_iou(pred, y), "fg_boundary_f1": foreground_boundary_f1(pred, y, tolerance=1)}
     assert 0.2 < min(scores.values()) and max(scores.values()) < 0.9, scores
     for stage, logged in (("val", validated), ("test", tested)):
         for name, value in scores.items():

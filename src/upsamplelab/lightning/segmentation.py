@@ -1,6 +1,7 @@
-"""Semantic segmentation: cross-entropy (+ optional soft Dice) with mIoU, Dice, pixel accuracy (torchmetrics) and the
+"""Semantic segmentation: cross-entropy (+ optional soft Dice) with mIoU, Dice, pixel accuracy (torchmetrics), the
 boundary F-score and Boundary IoU (``upsamplelab.metrics.boundary``: ``boundary_tolerance`` and ``boundary_dilation``
-pixels)."""
+pixels), and the class-agnostic foreground IoU and foreground boundary F-score (``upsamplelab.metrics.foreground``:
+the outline of the objects, whatever class they are given)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -13,7 +14,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardInd
 from torchmetrics.segmentation import DiceScore
 
 from ..checks import check_int
-from ..metrics import BoundaryF1, BoundaryIoU
+from ..metrics import BoundaryF1, BoundaryIoU, ForegroundBoundaryF1, ForegroundIoU
 from .base import OptimizerFactory, UpsampleLabModule
 from .grids import mask_to_image
 from .performance import ChannelsLast
@@ -47,6 +48,8 @@ class SegmentationModule(UpsampleLabModule):
             "pixel_acc": MulticlassAccuracy(num_classes, average="micro"),
             "boundary_f1": BoundaryF1(num_classes, boundary_tolerance),
             "boundary_iou": BoundaryIoU(num_classes, boundary_dilation),
+            "fg_iou": ForegroundIoU(),
+            "fg_boundary_f1": ForegroundBoundaryF1(boundary_tolerance),
         })
         self.val_metrics, self.test_metrics = metrics.clone(prefix="val/"), metrics.clone(prefix="test/")
         self._grid_batch: Optional[tuple[Tensor, Tensor]] = None

@@ -43,12 +43,17 @@ def dilate_disk(mask: Tensor, radius: int) -> Tensor:
     return near
 
 
-def class_masks(labels: Tensor, num_classes: int, name: str = "labels") -> Tensor:
-    """(N, H, W) integer labels in [0, num_classes) -> (N, num_classes, H, W) bool; ValueError naming ``name``."""
-    check_int("num_classes", num_classes)
+def check_label_map(labels: Tensor, name: str = "labels") -> None:
+    """ValueError naming ``name`` unless ``labels`` is an integer tensor of shape (N, H, W)."""
     if labels.ndim != 3 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
         raise ValueError(f"{name} must be an integer label map of shape (N, H, W), got {labels.dtype} of shape "
                          f"{tuple(labels.shape)}")
+
+
+def class_masks(labels: Tensor, num_classes: int, name: str = "labels") -> Tensor:
+    """(N, H, W) integer labels in [0, num_classes) -> (N, num_classes, H, W) bool; ValueError naming ``name``."""
+    check_int("num_classes", num_classes)
+    check_label_map(labels, name)
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"{name} must hold class indices in [0, {num_classes}), got values from "
                          f"{int(labels.min())} to {int(labels.max())}")

@@ -54,6 +54,8 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     MetricSpec("dice", "Dice", "max"),
     MetricSpec("boundary_f1", "boundary F1", "max"),
     MetricSpec("boundary_iou", "Boundary IoU", "max"),
+    MetricSpec("fg_iou", "foreground IoU", "max"),
+    MetricSpec("fg_boundary_f1", "foreground boundary F1", "max"),
     MetricSpec("pixel_acc", "pixel accuracy", "max"),
     MetricSpec("psnr", "PSNR", "max"),
     MetricSpec("ssim", "SSIM", "max"),
