@@ -96,6 +96,29 @@ def test_segmentation_compares_regions_boundaries_and_stride_peaks_each_in_its_o
         assert f"- *{metric_label(metric)}*: after Holm's correction over the 2 comparisons" in text
 
 
+def test_the_foreground_scores_are_compared_in_a_study_whose_runs_logged_them(tmp_path):
+    """Runs that logged ``fg_iou`` and ``fg_boundary_f1`` get them compared after the task's fixed metrics, from the
+    jobs and from the study's results.csv alike; runs that did not (the studies committed before them) get the
+    fixed metrics alone (the test above)."""
+    from upsamplelab.report.build import build_report
+    from upsamplelab.report.from_results import families_from_results
+
+    compared = (*COMPARED, "fg_iou", "fg_boundary_f1")
+    rng = np.random.default_rng(1)
+    sweep = tmp_path / "sweep"
+    for num, (upsampler, seed) in enumerate((u, s) for u in ("convT_k2", "carafe") for s in range(3)):
+        write_job(sweep, num, upsampler, seed, 0.6, baseline="convT_k2",
+                  last={m: float(0.5 + 0.01 * rng.standard_normal()) for m in compared})
+    (summary,) = summarise(load_jobs(sweep, echo=lambda _: None))
+    assert [(f.kind, f.metric) for f in summary.families] == [("final", m) for m in compared]
+    build_report(sweep, echo=lambda _: None)
+    from_csv = families_from_results(sweep / "results.csv", "convT_k2", {})
+    assert [(f.kind, f.metric) for f in from_csv] == [("final", m) for m in compared]
+    for family, again in zip(summary.families, from_csv):
+        assert [m.comparison.p for m in family.members] == pytest.approx([m.comparison.p for m in again.members],
+                                                                         nan_ok=True)
+
+
 def test_the_baseline_is_the_one_the_configs_name_the_default_without_one_and_refused_when_they_disagree(tmp_path):
     sweep = tmp_path / "sweep"
     write_job(sweep, 0, "convT_k2", 0, 0.5)

@@ -73,19 +73,23 @@ class TaskSummary:
     baseline: str
     baseline_found: bool
     final_eval_metrics: list[str] = field(default_factory=list)
+    logged_compared: list[str] = field(default_factory=list)        # of the task's ``compared_if_logged``
     varying_overrides: list[str] = field(default_factory=list)      # what splits an upsampler's runs into groups
     families: list[Family] = field(default_factory=list)            # one per ``comparisons`` pair, in order
 
     @property
     def comparisons(self) -> list[tuple[str, str]]:
-        return compared_quantities(self.task, self.final_eval_metrics)
+        return compared_quantities(self.task, self.final_eval_metrics, self.logged_compared)
 
 
-def compared_quantities(task: TaskSpec, final_eval: list[str]) -> list[tuple[str, str]]:
+def compared_quantities(task: TaskSpec, final_eval: list[str], logged: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The (kind, metric) pairs compared against the baseline, each a family of its own for Holm: the final value
-    of the task's compared metrics (``TaskSpec.compared_final``: the primary first), then every metric of the final
-    evaluation."""
-    return [("final", m) for m in task.compared_final] + [("final_eval", m) for m in final_eval]
+    of the task's compared metrics (``TaskSpec.compared_final``: the primary first) and of those of its
+    ``compared_if_logged`` that are in ``logged``, then every metric of the final evaluation."""
+    logged = set(logged)
+    return ([("final", m) for m in task.compared_final]
+            + [("final", m) for m in task.compared_if_logged if m in logged]
+            + [("final_eval", m) for m in final_eval])
 
 
 def directed_metrics(logged: Iterable[str]) -> list[str]:
@@ -122,8 +126,11 @@ def summarise(jobs: list[Job], baseline: Optional[str] = None,
     summaries = []
     for task in dict.fromkeys(g.task for g in groups.values()):
         task_groups = [g for g in groups.values() if g.task == task]
+        task_jobs = [job for g in task_groups for job in g.jobs]
+        logged = {m for job in task_jobs if job.counted for m in job.history.metrics}
         summary = TaskSummary(task, task_groups, baseline, any(g.upsampler == baseline for g in task_groups),
-                              final_eval_metrics([job for g in task_groups for job in g.jobs]), varying)
+                              final_eval_metrics(task_jobs), [m for m in task.compared_if_logged if m in logged],
+                              varying)
         for group in task_groups:
             group.final_eval = {m: mean_ci(group.values("final_eval", m)) for m in summary.final_eval_metrics}
         keys = [(g.upsampler, g.variant) for g in task_groups]

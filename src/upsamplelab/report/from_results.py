@@ -40,7 +40,8 @@ def families_from_results(path: Path, baseline: str, margins: Mapping[str, float
         keys = list(dict.fromkeys((row["upsampler"], row["variant"]) for row in task_rows))
         final_eval = directed_metrics(c[:-len("_final_eval")] for row in counted for c, v in row.items()
                                       if c.endswith("_final_eval") and v)
-        for kind, metric in compared_quantities(task, final_eval):
+        logged = [m for m in task.compared_if_logged if any(row.get(f"{m}_final") for row in counted)]
+        for kind, metric in compared_quantities(task, final_eval, logged):
             column = f"{metric}_{kind}"
             values = [[_value(row.get(column, "")) for row in counted if (row["upsampler"], row["variant"]) == key]
                       for key in keys]

@@ -18,7 +18,8 @@ __all__ = ["TASKS", "UNKNOWN", "TaskSpec", "best_mode", "metric_label", "task_fr
 class TaskSpec:
     """``metrics``: the summary table's metrics, ``primary`` first (the p-values and the curves use it);
     ``compared``: the metrics whose final validation value is compared with the baseline, one Holm family each
-    (empty: the primary alone); ``grid_dir``: the per-epoch grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is
+    (empty: the primary alone); ``compared_if_logged``: compared too, after those, in a study where some run logged
+    them (metrics added after earlier studies ran, whose reports stay as they were); ``grid_dir``: the per-epoch grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is
     generated); ``generated`` / ``reference``: the roles whose spectra the report compares."""
 
     name: str
@@ -31,6 +32,7 @@ class TaskSpec:
     reference: Optional[str] = None
     sample_rows: int = 2
     compared: tuple[str, ...] = ()
+    compared_if_logged: tuple[str, ...] = ()
 
     @property
     def primary(self) -> str:
@@ -48,7 +50,8 @@ TASKS = {
                              ("miou", "dice", "boundary_f1", "boundary_iou", *ARTIFACT_METRICS), "predictions",
                              grid_roles=("input", "truth", "prediction"), generated="prediction", reference="truth",
                              sample_rows=3, compared=("miou", "dice", "boundary_f1", "boundary_iou",
-                                                      "stride_peak_excess")),
+                                                      "stride_peak_excess"),
+                             compared_if_logged=("fg_iou", "fg_boundary_f1")),
     "reconstruction": TaskSpec("reconstruction", "Autoencoder", "ReconstructionModule",
                                ("psnr", "ssim", *ARTIFACT_METRICS), "reconstructions",
                                grid_roles=("input", "reconstruction"), generated="reconstruction",
