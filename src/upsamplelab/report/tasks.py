@@ -19,8 +19,9 @@ class TaskSpec:
     """``metrics``: the summary table's metrics, ``primary`` first (the p-values and the curves use it);
     ``compared``: the metrics whose final validation value is compared with the baseline, one Holm family each
     (empty: the primary alone); ``compared_if_logged``: compared too, after those, in a study where some run logged
-    them (metrics added after earlier studies ran, whose reports stay as they were); ``grid_dir``: the per-epoch grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is
-    generated); ``generated`` / ``reference``: the roles whose spectra the report compares."""
+    them (metrics added after earlier studies ran, whose reports stay as they were); ``grid_dir``: the per-epoch
+    grid folder; ``grid_roles``: what each row of a grid block holds (None: every row is generated);
+    ``generated`` / ``reference``: the roles whose spectra the report compares."""
 
     name: str
     label: str
