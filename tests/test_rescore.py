@@ -45,6 +45,7 @@ def test_rescored_runs_reproduce_their_metrics_and_read_as_a_study(sweep, tmp_pa
             assert 0 <= float(test[f"test/{name}"]) <= 1
         assert json.loads((run / "run.json").read_text()) == json.loads((sweep / run.name / "run.json").read_text())
         assert sorted(p.name for p in run.iterdir()) == [".hydra", "metrics.csv", "predictions", "run.json"]
+        assert [p.name for p in (run / "predictions").iterdir()] == ["epoch_001.png"]
     (summary,) = summarise(load_jobs(out, echo=lambda _: None), "convT_k2")
     assert [f.metric for f in summary.families][-2:] == ["fg_iou", "fg_boundary_f1"]
 

@@ -5,7 +5,8 @@ For each run of ``SWEEP_DIR`` (a multirun directory, or a study's ``jobs/``) tha
 ``upsamplelab.eval`` validates and tests that checkpoint (the run's data, model, upsampler and seed, rebuilt from
 its recorded overrides: a run directory is data, never code), and ``OUT_DIR/<run>/`` receives the run's
 ``.hydra/config.yaml``, ``.hydra/overrides.yaml`` and ``run.json`` with a ``metrics.csv`` of two rows, the
-validation and the test, at the checkpoint's epoch and step.  ``python -m upsamplelab.report OUT_DIR`` then
+validation and the test, at the checkpoint's epoch and step, and the validation's grid of predictions (samples,
+reconstructions) under that epoch's name.  ``python -m upsamplelab.report OUT_DIR`` then
 compares the runs on every metric, those added since they trained included (a metric a run logged is reproduced:
 the same weights on the same data).  A run already in ``OUT_DIR`` is skipped, so a stopped re-scoring resumes.
 """
@@ -53,6 +54,8 @@ def rescore_run(run_dir: Path, out_dir: Path) -> Path:
     metrics = evaluate(compose_config([f"ckpt_path={quote}{ckpt}{quote}"], work, config_name="eval"))
     state = torch.load(ckpt, map_location="cpu", weights_only=True)
     write_metrics(work / METRICS_CSV, metrics, state["epoch"], state["global_step"])
+    for grid in work.glob("*/epoch_000.png"):                  # validate() counts from 0: the checkpoint's epoch
+        grid.rename(grid.with_name(f"epoch_{state['epoch']:03d}.png"))
     for name in (CONFIG, OVERRIDES):
         shutil.copy2(run_dir / HYDRA_DIR / name, work / HYDRA_DIR / name)
     shutil.copy2(run_dir / RUN_RECORD, work / RUN_RECORD)
