@@ -11,8 +11,9 @@ residual form adds it, as a parameter-free skip branch, to the output of a learn
 conv K4/S2/P1.
 
 The paper (and the NumPy reference, ``ops.bilinear_additive_reference``) resizes, then sums; the modules sum first,
-then resize: the same linear map (bilinear resizing acts on each channel alone), on fewer channels.  Bilinear resizing is
-``F.interpolate(mode="bilinear", align_corners=False)``, so a constant input gives a constant output everywhere.
+then resize: the same linear map (bilinear resizing acts on each channel alone), on fewer channels.  Bilinear
+resizing is ``F.interpolate(mode="bilinear", align_corners=False)``, so a constant input gives a constant output
+everywhere.
 """
 from __future__ import annotations
 
