@@ -18,9 +18,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-import torch
-
 from .app.config import compose_config
+from .reliability.checkpoint_io import AtomicCheckpointIO
+from .resume import hydra_quoted
 from .run_dir import CHECKPOINT_DIR, CONFIG, HYDRA_DIR, LAST_CHECKPOINT, METRICS_CSV, OVERRIDES, RUN_RECORD
 
 STAGES = ("val", "test")
@@ -50,9 +50,8 @@ def rescore_run(run_dir: Path, out_dir: Path) -> Path:
     work = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     (work / HYDRA_DIR).mkdir(parents=True)
-    quote = '"' if "'" in str(ckpt) else "'"                   # run names hold "=" and ",": a quoted value
-    metrics = evaluate(compose_config([f"ckpt_path={quote}{ckpt}{quote}"], work, config_name="eval"))
-    state = torch.load(ckpt, map_location="cpu", weights_only=True)
+    metrics = evaluate(compose_config([f"ckpt_path={hydra_quoted(str(ckpt))}"], work, config_name="eval"))
+    state = AtomicCheckpointIO().load_checkpoint(ckpt)           # checked as eval checked it: for its epoch and step
     write_metrics(work / METRICS_CSV, metrics, state["epoch"], state["global_step"])
     for grid in work.glob("*/epoch_000.png"):                  # validate() counts from 0: the checkpoint's epoch
         grid.rename(grid.with_name(f"epoch_{state['epoch']:03d}.png"))
